@@ -1,0 +1,111 @@
+"""Facts about an applicant: turning what people type (是/没有/三十人/两年/餐饮) into typed values.
+
+The catalogue lives in data/facts.yaml; `coerce` is the single gate every fact passes before the rules
+read it, so an unknown key or a badly typed value fails here with a message that says what to do.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional
+
+from .loader import kb
+from .numbers import parse_months, parse_number
+from .schema import Fact
+
+_TRUE = {"是", "是的", "对", "对的", "有", "有的", "已", "已经", "符合", "属于", "嗯", "没错", "当然", "肯定", "可以",
+         "会", "承诺", "签了", "交了", "y", "yes", "true", "t", "1", "ok", "是啊", "对啊", "有啊"}
+_FALSE = {"否", "不是", "不", "没有", "没", "无", "未", "不对", "不符合", "不属于", "还没", "还没有", "不会", "没签",
+          "没交", "n", "no", "false", "f", "0", "并没有", "不是的", "没有的"}
+_FALSE_PREFIXES = ("不", "没", "未", "无", "否", "非", "并没", "还没")
+_TRUE_PREFIXES = ("是", "有", "对", "已", "嗯", "符合", "属于", "确实")
+
+
+class FactError(ValueError):
+    """A fact key or value that cannot be used; str(error) is a bilingual message for the user."""
+
+
+def catalogue() -> Dict[str, Fact]:
+    return kb().facts
+
+
+def fact(key: str) -> Fact:
+    try:
+        return catalogue()[key]
+    except KeyError:
+        raise FactError(f"未知的条件项 {key!r}，可用 `policybot facts` 查看全部 (unknown fact key {key!r})") from None
+
+
+def parse_bool(text: str) -> Optional[bool]:
+    """是/有/对 -> True, 不是/没有/无 -> False, anything else -> None."""
+    cleaned = str(text).strip().strip("。.!！~～").lower()
+    if cleaned in _TRUE:
+        return True
+    if cleaned in _FALSE:
+        return False
+    if cleaned.startswith(_FALSE_PREFIXES):
+        return False
+    if cleaned.startswith(_TRUE_PREFIXES):
+        return True
+    return None
+
+
+def match_enum(key: str, text: str) -> Optional[str]:
+    """The code whose code, label or synonym the text names; the longest match wins; None if unclear."""
+    cleaned = str(text).strip().lower()
+    values = kb().fact_values(key)
+    for value in values:
+        if cleaned in (value.code.lower(), value.label.lower()) or cleaned in (s.lower() for s in value.synonyms):
+            return value.code
+    best_length, best_codes = 0, set()
+    for value in values:
+        for name in [value.label, *value.synonyms]:
+            name = name.lower()
+            if name and name in cleaned:
+                if len(name) > best_length:
+                    best_length, best_codes = len(name), {value.code}
+                elif len(name) == best_length:
+                    best_codes.add(value.code)
+    return best_codes.pop() if len(best_codes) == 1 else None
+
+
+def enum_label(key: str, code: str) -> str:
+    return next((value.label for value in kb().fact_values(key) if value.code == code), code)
+
+
+def coerce(key: str, value: Any) -> Any:
+    """The typed value of one fact, from a Python value or from text; FactError when it cannot be."""
+    spec = fact(key)
+    if spec.type == "bool":
+        result = value if isinstance(value, bool) else parse_bool(value)
+        if result is None:
+            raise FactError(f"{spec.label}（{key}）需要回答“是”或“否”，收到 {value!r} (expected yes/no)")
+        return result
+    if spec.type == "enum":
+        code = match_enum(key, value)
+        if code is None:
+            allowed = "、".join(f"{v.label}({v.code})" for v in kb().fact_values(key))
+            raise FactError(f"{spec.label}（{key}）只能是：{allowed}；收到 {value!r} (not an allowed value)")
+        return code
+    number = _number(spec, value)
+    if spec.min is not None and number < spec.min:
+        raise FactError(f"{spec.label}（{key}）不能小于{spec.min:g}，收到 {value!r} (below minimum)")
+    if spec.type == "int":
+        if number != int(number):
+            raise FactError(f"{spec.label}（{key}）需要整数，收到 {value!r} (expected a whole number)")
+        return int(number)
+    return number
+
+
+def _number(spec: Fact, value: Any) -> float:
+    if isinstance(value, bool):
+        raise FactError(f"{spec.label}（{spec.key}）需要数字，收到 {value!r} (expected a number)")
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return parse_months(value) if spec.unit == "个月" else parse_number(value)
+    except ValueError:
+        raise FactError(f"{spec.label}（{spec.key}）需要数字，收到 {value!r} (expected a number)") from None
+
+
+def coerce_all(values: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """Every fact coerced; keys whose value is None are left out (None means 'not known yet')."""
+    return {key: coerce(key, value) for key, value in (values or {}).items() if value is not None}
