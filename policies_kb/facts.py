@@ -16,6 +16,7 @@ _TRUE = {"是", "是的", "对", "对的", "有", "有的", "已", "已经", "�
 _FALSE = {"否", "不是", "不", "没有", "没", "无", "未", "不对", "不符合", "不属于", "还没", "还没有", "不会", "没签",
           "没交", "n", "no", "false", "f", "0", "并没有", "不是的", "没有的"}
 _FALSE_PREFIXES = ("不", "没", "未", "无", "否", "非", "并没", "还没")
+_UNSURE = ("不知道", "不清楚", "不确定", "不太清楚", "说不好", "不记得", "不太确定", "不懂", "没听说", "不了解")
 _TRUE_PREFIXES = ("是", "有", "对", "已", "嗯", "符合", "属于", "确实")
 
 
@@ -35,12 +36,14 @@ def fact(key: str) -> Fact:
 
 
 def parse_bool(text: str) -> Optional[bool]:
-    """是/有/对 -> True, 不是/没有/无 -> False, anything else -> None."""
+    """是/有/对 -> True, 不是/没有/无 -> False; 不知道 and anything unclear -> None."""
     cleaned = str(text).strip().strip("。.!！~～").lower()
     if cleaned in _TRUE:
         return True
     if cleaned in _FALSE:
         return False
+    if cleaned.startswith(_UNSURE):
+        return None
     if cleaned.startswith(_FALSE_PREFIXES):
         return False
     if cleaned.startswith(_TRUE_PREFIXES):

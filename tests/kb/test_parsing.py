@@ -1,0 +1,68 @@
+"""How typed answers become fact values: Chinese numerals, yes/no variants, everyday names."""
+from __future__ import annotations
+
+import pytest
+
+from policies_kb.facts import FactError, coerce, match_enum, parse_bool
+from policies_kb.numbers import parse_months, parse_number, parse_ratio
+
+
+@pytest.mark.parametrize("text, value", [
+    ("30", 30), ("三十人", 30), ("2万", 20000), ("1.5万元", 15000), ("一千五", 1500), ("一千五百", 1500),
+    ("两万五", 25000), ("一百零五", 105), ("十五", 15), ("1万5", 15000), ("1,500元", 1500), ("２０人", 20),
+    ("二十万", 200000), ("三百万", 3000000), ("贰拾", 20), ("零", 0), ("大概12个人", 12),
+])
+def test_numbers(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "很多", "不知道", "点"])
+def test_no_number(text):
+    with pytest.raises(ValueError):
+        parse_number(text)
+
+
+@pytest.mark.parametrize("text, value", [("5.5%", 0.055), ("百分之五", 0.05), ("百分之五点五", 0.055),
+                                         ("两成", 0.2), ("0.2", 0.2), ("20", 0.2), ("２０％", 0.2)])
+def test_ratios(text, value):
+    assert parse_ratio(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text, months", [("两年", 24), ("一年半", 18), ("2年半", 30), ("6个月", 6), ("半年", 6),
+                                          ("18", 18), ("1年零3个月", 15), ("三年了", 36), ("十二个月", 12)])
+def test_months(text, months):
+    assert parse_months(text) == months
+
+
+@pytest.mark.parametrize("text, value", [("是", True), ("是的", True), ("有", True), ("对", True), ("嗯", True),
+                                         ("yes", True), ("没有", False), ("不是", False), ("无", False), ("否", False),
+                                         ("没有欠缴", False), ("No", False), ("不知道呢", None), ("不清楚", None), ("随便", None)])
+def test_yes_no(text, value):
+    assert parse_bool(text) is value
+
+
+@pytest.mark.parametrize("key, text, code", [
+    ("industry", "我们是做餐饮的", "catering"), ("industry", "饭店", "catering"), ("industry", "纺织服装", "apparel"),
+    ("industry", "纺织", "textile"), ("industry", "KTV", "entertainment"), ("enterprise_size", "小微", "micro"),
+    ("certificate_level", "中级", "level4"), ("certificate_level", "高级技师", "level1"),
+    ("org_type", "律所", "social_org"), ("startup_person_category", "退伍军人", "veteran"),
+])
+def test_enum_names(key, text, code):
+    assert match_enum(key, text) == code
+
+
+def test_ambiguous_enum_gives_none():
+    assert match_enum("industry", "什么都做") is None
+
+
+def test_coerce_types():
+    assert coerce("insured_employees", "三十人") == 30
+    assert coerce("continuous_contribution_months", "两年") == 24
+    assert coerce("loss_making", "是的") is True
+    assert coerce("unemployment_insurance_paid_last_year", "2万元") == 20000.0
+    with pytest.raises(FactError):
+        coerce("insured_employees", "2.5")
+    with pytest.raises(FactError):
+        coerce("loss_making", "也许")
+    with pytest.raises(FactError):
+        coerce("insured_employees", True)
