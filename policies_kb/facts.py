@@ -48,6 +48,12 @@ def parse_bool(text: str) -> Optional[bool]:
         return False
     if cleaned.startswith(_TRUE_PREFIXES):
         return True
+    # A sentence such as "我们去年没有欠缴" or "合同已经签了": a negation anywhere decides.
+    if len(cleaned) > 3:
+        if any(word in cleaned for word in ("没有", "没", "不是", "不", "未", "无")):
+            return False
+        if any(word in cleaned for word in ("是的", "有", "已经", "已", "对", "确实")):
+            return True
     return None
 
 

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 from pydantic import ValidationError
 
-from .schema import EnumValue, Fact, IndustriesFile, Industry, Measure, ServiceEntry
+from .schema import EnumValue, Fact, IndustriesFile, Industry, Measure, ServiceEntry, Topic
 
 DATA_DIR = Path(__file__).parent / "data"
 MEASURE_COUNT = 19
@@ -29,6 +29,7 @@ class KnowledgeBase:
     entries: Dict[str, ServiceEntry]
     facts: Dict[str, Fact]
     industries: IndustriesFile
+    topics: Dict[str, Topic]
 
     def measure(self, key: str) -> Measure:
         """A measure by id, number, official name or alias; KeyError when nothing matches."""
@@ -123,7 +124,14 @@ def load_kb(data_dir: Path = DATA_DIR) -> KnowledgeBase:
     industries_path = data_dir / "industries.yaml"
     industries = _parse(IndustriesFile, _read_yaml(industries_path), industries_path)
     measures = _load_measures(data_dir / "measures", entries)
-    return KnowledgeBase(measures=measures, entries=entries, facts=facts, industries=industries)
+    topics_path = data_dir / "topics.yaml"
+    topics = _load_list(topics_path, Topic, "id")
+    known = {measure.id for measure in measures}
+    for topic in topics.values():
+        unknown = [measure_id for measure_id in topic.measures if measure_id not in known]
+        if unknown:
+            raise KbError(f"{_rel(topics_path)}: {topic.id}.measures: unknown measure ids {unknown}")
+    return KnowledgeBase(measures=measures, entries=entries, facts=facts, industries=industries, topics=topics)
 
 
 @functools.lru_cache(maxsize=1)

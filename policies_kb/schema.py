@@ -207,6 +207,16 @@ class Fact(Strict):
         return values
 
 
+class Topic(Strict):
+    """A word for a group of measures; asking with it (and no measure's own name) needs a clarification."""
+
+    id: str
+    label: str
+    question: str
+    terms: List[str] = Field(..., min_items=1)
+    measures: List[str] = Field(..., min_items=2)
+
+
 class IndustryGroup(Strict):
     label: str
     sources: List[str]

@@ -36,7 +36,8 @@ def test_months(text, months):
 
 @pytest.mark.parametrize("text, value", [("是", True), ("是的", True), ("有", True), ("对", True), ("嗯", True),
                                          ("yes", True), ("没有", False), ("不是", False), ("无", False), ("否", False),
-                                         ("没有欠缴", False), ("No", False), ("不知道呢", None), ("不清楚", None), ("随便", None)])
+                                         ("没有欠缴", False), ("No", False), ("不知道呢", None), ("不清楚", None), ("随便", None),
+                                         ("我们去年没有欠缴", False), ("合同已经签了", True), ("我们确实亏损了", True)])
 def test_yes_no(text, value):
     assert parse_bool(text) is value
 

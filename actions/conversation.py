@@ -1,0 +1,76 @@
+"""Reading the conversation: the evaluation date, the latest message, and the collected facts."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from policies_kb.loader import kb
+from policies_kb.schema import ASPECTS
+
+AS_OF_ENV = "POLICYBOT_AS_OF"
+
+
+def _parse_day(value: Any) -> Optional[date]:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def message_as_of(tracker: Tracker) -> Optional[date]:
+    """The date a channel asked for in the message metadata: {"metadata": {"as_of": "2022-09-01"}}."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return _parse_day(metadata.get("as_of")) if isinstance(metadata, dict) else None
+
+
+def as_of(tracker: Tracker) -> date:
+    """The date answers are given for: this message's metadata, else the conversation's, else the
+    server-wide POLICYBOT_AS_OF, else today."""
+    return (message_as_of(tracker) or _parse_day(tracker.get_slot("as_of"))
+            or _parse_day(os.environ.get(AS_OF_ENV)) or date.today())
+
+
+def text(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("text") or "").strip()
+
+
+def intent_ranking(tracker: Tracker) -> List[Dict[str, Any]]:
+    message = tracker.latest_message
+    ranking = message.get("intent_ranking") or []
+    if not ranking and message.get("intent"):
+        ranking = [message["intent"]]
+    return [item for item in ranking if item.get("name")]
+
+
+def entity_values(tracker: Tracker, name: str) -> List[str]:
+    seen: List[str] = []
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name and entity.get("value") not in seen:
+            seen.append(entity["value"])
+    return seen
+
+
+def facts(tracker: Tracker) -> Dict[str, Any]:
+    return dict(tracker.get_slot("facts") or {})
+
+
+def answered(tracker: Tracker) -> List[str]:
+    return list(tracker.get_slot("answered_facts") or [])
+
+
+def aspect(tracker: Tracker) -> Optional[str]:
+    """The aspect asked; with several, the first in ASPECTS order (see bot/vocabulary.yml)."""
+    asked = set(entity_values(tracker, "aspect"))
+    return next((name for name in ASPECTS if name in asked), None)
+
+
+def mentioned_facts(tracker: Tracker) -> Dict[str, Any]:
+    """Fact values the message itself reveals ("做餐饮的小企业"), from the NLU's fact entities."""
+    found: Dict[str, Any] = {}
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") in kb().facts:
+            found.setdefault(entity["entity"], entity.get("value"))
+    return found

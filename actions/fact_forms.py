@@ -1,0 +1,119 @@
+"""The part both question-asking forms share: turning a reply into a fact, corrections, "不知道".
+
+A form asks one fact at a time through the slot `fact_answer`; the fact being asked is in
+`pending_fact`, the answers so far in `facts` (a dict shared by every check in the conversation, so
+nobody is asked twice), their order in `answered_facts`, and facts the user could not answer in
+`skipped_facts` (never asked again in this check).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from policies_kb.facts import FactError, coerce, enum_label
+from policies_kb.loader import kb
+
+from . import conversation
+
+QUESTION_INTENTS = ("ask_topic", "ask_followup", "policy_checkup", "out_of_scope", "bot_challenge", "human_handoff")
+QUESTION_CONFIDENCE = 0.7
+CORRECTION = re.compile(r"不对|错了|说错|搞错|写错|改成|改为|改一下|更正|应该是|其实是|纠正")
+UNSURE = re.compile(r"不知道|不清楚|不确定|不太清楚|说不好|不记得|不了解|没听说|不懂|跳过")
+AFFIRM_INTENTS, DENY_INTENTS = ("affirm",), ("deny",)
+
+
+def describe(key: str, value: Any) -> str:
+    """'参保职工人数：30人' — how a recorded fact is read back to the user."""
+    spec = kb().facts[key]
+    if spec.type == "bool":
+        shown = "是" if value else "否"
+    elif spec.type == "enum":
+        shown = enum_label(key, value)
+    else:
+        shown = f"{value:g}{spec.unit or ''}" if isinstance(value, float) else f"{value}{spec.unit or ''}"
+    return f"{spec.label}：{shown}"
+
+
+def parse_answer(key: str, text: str, intent: Optional[str]) -> Any:
+    """The value of fact `key` in a reply; FactError when the reply does not give one."""
+    if kb().facts[key].type == "bool":
+        if intent in AFFIRM_INTENTS:
+            return True
+        if intent in DENY_INTENTS:
+            return False
+    value = re.sub(r"^(不对|错了|说错了|刚才说错了|更正|改一下|应该是|其实是)[，,：:\s]*", "", text) or text
+    return coerce(key, value)
+
+
+def correction_target(text: str, answered: List[str]) -> Optional[Tuple[str, Any]]:
+    """For '不对，我交了两年': the most recent answered fact the new value fits, and that value."""
+    for key in reversed(answered):
+        try:
+            return key, parse_answer(key, text, None)
+        except FactError:
+            continue
+    return None
+
+
+class FactQuestionForm(FormValidationAction):
+    """Validates `fact_answer` for a form; subclasses say which facts are still needed."""
+
+    @staticmethod
+    def _is_question(tracker: Tracker, intent: Optional[str]) -> bool:
+        if conversation.entity_values(tracker, "measure") or conversation.entity_values(tracker, "topic"):
+            return True
+        confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
+        asks = (intent or "").startswith("ask_") or intent in QUESTION_INTENTS
+        if intent == "ask_followup":
+            asks = bool(conversation.entity_values(tracker, "aspect"))
+        return asks and confidence >= QUESTION_CONFIDENCE
+
+    def next_fact(self, tracker: Tracker, facts: Dict[str, Any], skipped: List[str]) -> Optional[str]:
+        raise NotImplementedError
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: Dict[Text, Any]) -> List[Text]:
+        facts = conversation.facts(tracker)
+        skipped = list(tracker.get_slot("skipped_facts") or [])
+        return ["fact_answer"] if self.next_fact(tracker, facts, skipped) else []
+
+    async def validate_fact_answer(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        text = conversation.text(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        facts, answered = conversation.facts(tracker), conversation.answered(tracker)
+        skipped = list(tracker.get_slot("skipped_facts") or [])
+        pending = tracker.get_slot("pending_fact")
+        if CORRECTION.search(text) and answered:
+            target = correction_target(text, answered)
+            if target:
+                key, value = target
+                facts[key] = value
+                dispatcher.utter_message(text=f"好的，已更正：{describe(key, value)}。")
+                return {"fact_answer": None, "facts": facts}
+        if pending is None:
+            return {"fact_answer": None}
+        if self._is_question(tracker, intent):
+            # A question in the middle of the check: answer it, then the form asks its question again.
+            from .respond import ActionRespond  # the router imports this module's helpers
+
+            events = ActionRespond().respond(dispatcher, tracker, may_start_dialogue=False)
+            return {"fact_answer": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        if UNSURE.search(text):
+            skipped.append(pending)
+            dispatcher.utter_message(text="没关系，这一项先跳过，结果中会说明还需确认的情况。")
+            return {"fact_answer": None, "skipped_facts": skipped}
+        try:
+            value = parse_answer(pending, text, intent)
+        except FactError:
+            spec = kb().facts[pending]
+            hint = {"bool": "请回答“是”或“否”，不确定可以说“不清楚”。",
+                    "enum": "请从选项中选择一项，不确定可以说“不清楚”。"}.get(spec.type, f"请回答一个数字（单位：{spec.unit or '个'}），例如“3”或“三十”。")
+            dispatcher.utter_message(text=f"抱歉，没能从您的回答中识别出{spec.label}。{hint}")
+            return {"fact_answer": None}
+        facts[pending] = value
+        return {"fact_answer": None, "facts": facts, "answered_facts": answered + [pending]}

@@ -1,0 +1,122 @@
+"""What the assistant says, and the machine-readable payload that goes with it.
+
+Payload contract (README.md, "Answer payload"): every reply's `custom` dict has exactly one of
+  measure answers   {"measure", "aspect", "sources", "in_force", "service_entries", "as_of"}
+  clarification     {"clarify": [measure ids], "aspect": aspect or null}
+  decline           {"out_of_scope": true}
+  eligibility       {"eligibility": CheckResult.to_dict()} / {"asking": {...}} while collecting facts
+  check-up          {"checkup": Checkup.to_dict()}
+  anything else     {"smalltalk": intent} / {"unclear": true} / {"which_measure": true} / {"stopped": true}
+Only a measure answer has a top-level "measure" key.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Dict, List, Optional
+
+from policies_kb.answers import Answer
+from policies_kb.engine import CheckResult, Checkup
+from policies_kb.loader import kb
+from policies_kb.schema import ASPECT_LABELS
+
+HOTLINE = "12333"
+Reply = Dict[str, Any]  # keyword arguments for dispatcher.utter_message
+
+
+def answer_reply(answer: Answer) -> Reply:
+    return {"text": answer.text(), "json_message": {**answer.payload(), "as_of": answer.as_of.isoformat()}}
+
+
+def _choice_button(measure_id: str, aspect: Optional[str]) -> Dict[str, str]:
+    entities = {"measure": measure_id, **({"aspect": aspect} if aspect else {})}
+    payload = "/choose_measure" + str(entities).replace("'", '"')
+    return {"title": kb().measure(measure_id).name, "payload": payload}
+
+
+def clarify_reply(candidates: List[str], aspect: Optional[str], topic_question: Optional[str] = None) -> Reply:
+    names = "、".join(f"{i}. {kb().measure(m).name}" for i, m in enumerate(candidates, 1))
+    asked = f"的{ASPECT_LABELS[aspect]}" if aspect else ""
+    question = topic_question or "您问的可能是以下几项政策之一，请问是哪一项？"
+    return {"text": f"{question}\n{names}\n（回复序号或名称即可，我再为您介绍{asked or '具体内容'}。）",
+            "buttons": [_choice_button(m, aspect) for m in candidates],
+            "json_message": {"clarify": list(candidates), "aspect": aspect}}
+
+
+def which_measure_reply(aspect: Optional[str]) -> Reply:
+    asked = ASPECT_LABELS[aspect] if aspect else "情况"
+    return {"text": f"请问您想了解哪一项政策的{asked}？例如“稳岗返还”“失业保险金”“创业担保贷款”。"
+                    "也可以说“政策体检”，我帮您看看能享受哪些政策。",
+            "json_message": {"which_measure": True, "aspect": aspect}}
+
+
+def out_of_scope_reply() -> Reply:
+    return {"text": "抱歉，这个问题不在我能解答的范围内。我只解答包头市人社局稳经济一揽子政策（包人社办发〔2022〕78号）"
+                    f"中的19项就业和社保政策，其他问题请拨打{HOTLINE}人社服务热线咨询。",
+            "json_message": {"out_of_scope": True}}
+
+
+def unclear_reply() -> Reply:
+    return {"text": "抱歉，我没有完全理解您的问题。您可以换个说法，比如“失业金怎么领”“稳岗返还的条件”"
+                    "“我们是餐饮小企业有什么政策”；如需人工服务，请拨打" + HOTLINE + "。",
+            "json_message": {"unclear": True}}
+
+
+def _mark(status: str) -> str:
+    return {"met": "✓", "unmet": "✗", "unknown": "?"}[status]
+
+
+def eligibility_reply(result: CheckResult) -> Reply:
+    data = result.to_dict()
+    lines = [result.summary()]
+    lines += [f"{_mark(c['status'])} {c['text']}（{c['source_label']}）" for c in data["conditions"]
+              if c["id"] != "applicant"]
+    if data["amount_missing_facts"] and result.eligible is not False:
+        lines.append("如需估算具体金额，还需要：" + "、".join(kb().facts[k].label for k in data["amount_missing_facts"]) + "。")
+    if result.eligible is None and data["missing_facts"]:
+        lines.append("还需确认：" + "、".join(kb().facts[k].label for k in data["missing_facts"]) + "。")
+    if result.in_force and result.eligible is not False:
+        entries = data["service_entries"]
+        if entries:
+            first = entries[0]
+            lines.append(f"办理入口：{first['name']}" + (f" {first['url']}" if first["url"] else "") + f"（{first['purpose']}）")
+    lines += data["notes"]
+    lines.append("以上为按通知条件的初步判断，以经办机构审核为准。如有说错的情况，直接说“不对，……”即可更正。")
+    return {"text": "\n".join(lines), "json_message": {"eligibility": data}}
+
+
+def checkup_reply(report: Checkup) -> Reply:
+    lines = [f"政策体检结果（按{report.as_of.year}年{report.as_of.month}月{report.as_of.day}日的执行情况）："]
+    eligible, maybe, ended = report.group("eligible"), report.group("undetermined"), report.group("ended")
+    if eligible:
+        lines.append("【符合条件，可以申请】")
+        lines += [f"· {r.measure.name}" + (f"：{r.amount_text}" if r.amount_text else "") for r in eligible]
+    if maybe:
+        lines.append("【可能符合，还需确认】")
+        lines += [f"· {r.measure.name}（还需了解：{'、'.join(kb().facts[k].label for k in r.missing_facts[:3])}）"
+                  for r in maybe]
+    if ended:
+        lines.append("【已执行期满的政策】" + "、".join(r.measure.name for r in ended))
+    if not (eligible or maybe):
+        lines.append("按您提供的情况，暂未找到目前可以申请的政策。")
+    example = next(iter(eligible + maybe + ended), None)
+    lines.append(f"想了解某一项，可以直接问，例如“{example.measure.name if example else '失业保险金'}怎么申请”。")
+    return {"text": "\n".join(lines), "json_message": {"checkup": report.to_dict()}}
+
+
+def question_reply(fact_key: str, checking: Optional[str], progress: Optional[str] = None) -> Reply:
+    """One question for the eligibility dialogue, with answer buttons where the answers are few."""
+    spec = kb().facts[fact_key]
+    buttons: List[Dict[str, str]] = []
+    if spec.type == "bool":
+        buttons = [{"title": title, "payload": title} for title in ("是", "否", "不清楚")]
+    elif spec.type == "enum":
+        values = kb().fact_values(fact_key)
+        if len(values) <= 8:
+            buttons = [{"title": v.label, "payload": v.label} for v in values]
+    text = spec.question + (f"（{progress}）" if progress else "")
+    return {"text": text, "buttons": buttons,
+            "json_message": {"asking": {"fact": fact_key, "type": spec.type, "for": checking}}}
+
+
+def ended_note(as_of: date) -> str:
+    return f"该政策截至{as_of.year}年{as_of.month}月{as_of.day}日已执行期满，不再进行资格核对。您可以说“政策体检”，看看目前还能享受哪些政策。"

@@ -1,0 +1,98 @@
+"""Which measure and aspect a message is about, or why it cannot be answered as one.
+
+Pure function of what NLU produced (intent ranking and entities) and the conversation's current
+measure. The order of evidence, strongest first:
+  1. a measure named in the text (its name, an alias, or a homophone of one);
+  2. a topic word naming a group (缓缴, 降费率 …): ask which one, unless the classifier is very sure;
+  3. an out-of-scope subject (公积金, 医保 …) or the out_of_scope intent: decline;
+  4. the intent classifier's measure, when confident and not torn between two;
+  5. a follow-up ("那要什么材料？") answers about the measure already under discussion.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from policies_kb.loader import kb
+
+ASK_PREFIX = "ask_"
+SMALLTALK = ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff")
+CONFIDENT = 0.55          # below this the classifier's measure is not trusted on its own
+TORN_MARGIN = 0.25        # top two measures closer than this (and the second above SECOND_FLOOR): ask
+SECOND_FLOOR = 0.2
+TOPIC_OVERRIDE = 0.9      # a topic word is ambiguous unless the classifier is at least this sure
+OVERRIDE_NAMED = 0.9      # the classifier overrules a measure named in passing only when this sure
+OUT_OF_SCOPE_CONFIDENT = 0.5
+FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject continues the conversation
+
+
+@dataclass
+class Decision:
+    kind: str  # answer | clarify | out_of_scope | smalltalk | checkup | which_measure | unclear
+    measure: Optional[str] = None
+    aspect: Optional[str] = None
+    candidates: List[str] = field(default_factory=list)
+    self_check: bool = False
+    smalltalk: Optional[str] = None
+
+
+def measure_of_intent(intent: Optional[str]) -> Optional[str]:
+    if intent and intent.startswith(ASK_PREFIX):
+        measure = kb().find_measure(intent[len(ASK_PREFIX):])
+        return measure.id if measure else None
+    return None
+
+
+def _measure_ranking(ranking: Sequence[Dict[str, Any]]) -> List[tuple]:
+    scored = [(measure_of_intent(item.get("name")), float(item.get("confidence") or 0)) for item in ranking]
+    return [(measure, confidence) for measure, confidence in scored if measure]
+
+
+def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measures: Sequence[str],
+            topics: Sequence[str], aspect: Optional[str], out_of_scope_terms: Sequence[str] = (),
+            self_check: bool = False, context_measure: Optional[str] = None, text: str = "") -> Decision:
+    """Decide what to do with one user message (see the module docstring for the order of evidence)."""
+    confidence = next((float(i.get("confidence") or 0) for i in ranking if i.get("name") == intent), 0.0)
+    scored = _measure_ranking(ranking)
+    classified = scored[0] if scored else (None, 0.0)
+    check = self_check and aspect in (None, "conditions")
+    answer_aspect = "conditions" if check else (aspect or "overview")
+
+    if measures:
+        if len(measures) == 1:
+            # A name can sit inside a situation about another measure ("失业金领完了还没找到工作" is about
+            # 失业补助金): a classifier that is all but certain of another measure wins.
+            if classified[0] not in (None, measures[0]) and classified[1] >= OVERRIDE_NAMED:
+                return Decision("answer", classified[0], answer_aspect, self_check=check)
+            return Decision("answer", measures[0], answer_aspect, self_check=check)
+        if classified[0] in measures and classified[1] >= CONFIDENT:
+            return Decision("answer", classified[0], answer_aspect, self_check=check)
+        return Decision("clarify", aspect=aspect, candidates=list(measures))
+
+    if topics:
+        members = [m for topic in topics for m in kb().topics[topic].measures]
+        if classified[0] in members and classified[1] >= TOPIC_OVERRIDE:
+            return Decision("answer", classified[0], answer_aspect, self_check=check)
+        return Decision("clarify", aspect=aspect, candidates=list(dict.fromkeys(members)))
+
+    if intent in SMALLTALK and confidence >= CONFIDENT:
+        return Decision("smalltalk", smalltalk=intent)
+    if intent == "policy_checkup":
+        return Decision("checkup")
+    if out_of_scope_terms or (intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT):
+        return Decision("out_of_scope")
+
+    is_followup = intent == "ask_followup" or (
+        aspect is not None and len(text) <= FOLLOWUP_MAX_LENGTH and classified[1] < CONFIDENT)
+    if is_followup:
+        if context_measure:
+            return Decision("answer", context_measure, answer_aspect, self_check=check)
+        return Decision("which_measure", aspect=aspect)
+
+    if classified[0] and classified[1] >= CONFIDENT:
+        if len(scored) > 1 and scored[1][1] >= SECOND_FLOOR and classified[1] - scored[1][1] < TORN_MARGIN:
+            return Decision("clarify", aspect=aspect, candidates=[scored[0][0], scored[1][0]])
+        return Decision("answer", classified[0], answer_aspect, self_check=check)
+    if intent == "ask_topic" and scored:
+        return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
+    return Decision("unclear", aspect=aspect)

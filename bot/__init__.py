@@ -1,0 +1,1 @@
+"""The Rasa assistant: configuration, domain, and the Chinese NLU components it needs."""

@@ -1,0 +1,39 @@
+"""Entities from the knowledge base: `measure` (id), `topic` (id), `aspect`, `out_of_scope` (term),
+the prefillable fact values (industry, enterprise_size, ...) and `self_check` ("我能申请吗").
+
+Matching is deterministic (bot.understanding); nothing is learned, so there is nothing to train.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.understanding import understand
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class PolicyEntityExtractor(GraphComponent, EntityExtractorMixin):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "PolicyEntityExtractor":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            found = understand(text)
+            entities = [{"entity": m.label, "value": m.value, "start": m.start, "end": m.end, "confidence": 1.0,
+                         "extractor": self.__class__.__name__, **({"fuzzy": True} if m.fuzzy else {})}
+                        for m in found.mentions]
+            if found.self_check:
+                entities.append({"entity": "self_check", "value": "true", "start": 0, "end": len(text),
+                                 "confidence": 1.0, "extractor": self.__class__.__name__})
+            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages

@@ -1,0 +1,165 @@
+"""What a (normalised) Chinese message names: measures, topics, the aspect asked, out-of-scope
+subjects, and fact values — found with spaCy phrase matchers built from policies_kb and
+bot/vocabulary.yml, plus a pinyin pass that catches homophone typos of measure names (事业金 → 失业金).
+
+Pure Python apart from spaCy; the Rasa component (bot/components/policy_entities.py), the actions'
+tests and the evaluation scripts all call `understand()`.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import spacy
+import yaml
+from pypinyin import lazy_pinyin
+from spacy.matcher import PhraseMatcher
+from spacy.util import filter_spans
+
+from policies_kb.loader import kb
+from policies_kb.schema import ASPECTS
+
+VOCABULARY_PATH = Path(__file__).parent / "vocabulary.yml"
+MIN_PINYIN_SYLLABLES = 3
+
+
+@dataclass(frozen=True)
+class Mention:
+    label: str  # measure | topic | aspect | out_of_scope | a fact key
+    value: str  # measure id, topic id, aspect, term, or fact code
+    start: int
+    end: int
+    text: str
+    fuzzy: bool = False
+
+
+@dataclass
+class Understanding:
+    mentions: List[Mention] = field(default_factory=list)
+    self_check: bool = False
+
+    def values(self, label: str) -> List[str]:
+        seen: List[str] = []
+        for mention in self.mentions:
+            if mention.label == label and mention.value not in seen:
+                seen.append(mention.value)
+        return seen
+
+    @property
+    def measures(self) -> List[str]:
+        return self.values("measure")
+
+    @property
+    def topics(self) -> List[str]:
+        return self.values("topic")
+
+    @property
+    def aspect(self) -> Optional[str]:
+        asked = set(self.values("aspect"))
+        return next((aspect for aspect in ASPECTS if aspect in asked), None)
+
+    @property
+    def out_of_scope_terms(self) -> List[str]:
+        return self.values("out_of_scope")
+
+    def facts(self) -> Dict[str, str]:
+        found: Dict[str, str] = {}
+        for mention in self.mentions:
+            if mention.label not in ("measure", "topic", "aspect", "out_of_scope"):
+                found.setdefault(mention.label, mention.value)
+        return found
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> dict:
+    return yaml.safe_load(VOCABULARY_PATH.read_text(encoding="utf-8"))
+
+
+def measure_phrases() -> Dict[str, str]:
+    """Every name and alias of a measure -> its id (used for matching and for the jieba dictionary)."""
+    return {name: measure.id for measure in kb().measures for name in [measure.name, *measure.aliases]}
+
+
+def topic_phrases() -> Dict[str, str]:
+    return {term: topic.id for topic in kb().topics.values() for term in topic.terms}
+
+
+def fact_phrases() -> Dict[str, Dict[str, str]]:
+    """For each prefillable fact, its value names (labels and synonyms, 2+ characters) -> code."""
+    skip = set(vocabulary()["prefill_skip_codes"])
+    result: Dict[str, Dict[str, str]] = {}
+    for key in vocabulary()["prefill_facts"]:
+        result[key] = {name: value.code for value in kb().fact_values(key) if value.code not in skip
+                       for name in [value.label, *value.synonyms] if len(name) >= 2}
+    return result
+
+
+class _Matchers:
+    """spaCy phrase matchers over single characters, one group per kind of mention."""
+
+    def __init__(self):
+        self.nlp = spacy.blank("zh")  # the default 'char' segmenter: phrases match at any character offset
+        vocab = vocabulary()
+        self.groups: Dict[str, Tuple[PhraseMatcher, Dict[str, Tuple[str, str]]]] = {}
+        # Measures, topics and out-of-scope subjects compete: the longest name wins (养老保险费缓缴 over 缓缴).
+        self._add_group("subject", [("measure", measure_phrases()), ("topic", topic_phrases()),
+                                    ("out_of_scope", {term: term for term in vocab["out_of_scope_terms"]})])
+        self._add_group("aspect", [("aspect", {p: aspect for aspect in ASPECTS for p in vocab["aspects"][aspect]})])
+        for key, phrases in fact_phrases().items():
+            self._add_group(key, [(key, phrases)])
+        self.self_check = re.compile(vocab["self_check"])
+        self.pinyin_measures = [(lazy_pinyin(name), measure_id) for name, measure_id in measure_phrases().items()
+                                if len(name) >= MIN_PINYIN_SYLLABLES and re.fullmatch(r"[\u4e00-\u9fff]+", name)]
+
+    def _add_group(self, group: str, labelled: List[Tuple[str, Dict[str, str]]]) -> None:
+        matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        lookup: Dict[str, Tuple[str, str]] = {}
+        for label, phrases in labelled:
+            for phrase, value in phrases.items():
+                key = f"{label}|{value}"
+                lookup[key] = (label, value)
+                matcher.add(key, [self.nlp.make_doc(phrase)])
+        self.groups[group] = (matcher, lookup)
+
+    def mentions(self, text: str) -> List[Mention]:
+        doc = self.nlp.make_doc(text)
+        found: List[Mention] = []
+        for matcher, lookup in self.groups.values():
+            matches = matcher(doc)
+            spans = [doc[start:end] for _, start, end in matches]
+            keyed = {(start, end): self.nlp.vocab.strings[match_id] for match_id, start, end in matches}
+            for span in filter_spans(spans):
+                label, value = lookup[keyed[(span.start, span.end)]]
+                found.append(Mention(label, value, span.start_char, span.end_char, span.text))
+        return found
+
+    def fuzzy_measures(self, text: str) -> List[Mention]:
+        """Measure names written with the wrong characters but the right sound (稳钢返还, 事业金)."""
+        syllables = [lazy_pinyin(char)[0] if "\u4e00" <= char <= "\u9fff" else char for char in text]
+        found = []
+        for name_syllables, measure_id in self.pinyin_measures:
+            size = len(name_syllables)
+            for start in range(len(syllables) - size + 1):
+                if syllables[start:start + size] == name_syllables:
+                    found.append(Mention("measure", measure_id, start, start + size, text[start:start + size], True))
+        return found
+
+
+@functools.lru_cache(maxsize=1)
+def _matchers() -> _Matchers:
+    return _Matchers()
+
+
+def understand(text: str) -> Understanding:
+    """Mentions in a normalised message (see bot.text.normalise), in reading order."""
+    matchers = _matchers()
+    mentions = matchers.mentions(text)
+    if not any(m.label == "measure" for m in mentions):
+        taken = [(m.start, m.end) for m in mentions if m.label in ("topic", "out_of_scope")]
+        mentions += [m for m in matchers.fuzzy_measures(text)
+                     if not any(start < m.end and m.start < end for start, end in taken)]
+    mentions.sort(key=lambda m: (m.start, -m.end))
+    return Understanding(mentions=mentions, self_check=bool(matchers.self_check.search(text)))
