@@ -62,9 +62,9 @@ def answered(tracker: Tracker) -> List[str]:
 
 
 def aspect(tracker: Tracker) -> Optional[str]:
-    """The aspect asked; with several, the first in ASPECTS order (see bot/vocabulary.yml)."""
-    asked = set(entity_values(tracker, "aspect"))
-    return next((name for name in ASPECTS if name in asked), None)
+    """The aspect the NLU found asked (one at most; bot/vocabulary.yml ranks competing phrases)."""
+    asked = [value for value in entity_values(tracker, "aspect") if value in ASPECTS]
+    return asked[0] if asked else None
 
 
 def mentioned_facts(tracker: Tracker) -> Dict[str, Any]:

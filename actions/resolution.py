@@ -20,7 +20,7 @@ SMALLTALK = ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff")
 CONFIDENT = 0.55          # below this the classifier's measure is not trusted on its own
 TORN_MARGIN = 0.25        # top two measures closer than this (and the second above SECOND_FLOOR): ask
 SECOND_FLOOR = 0.2
-TOPIC_OVERRIDE = 0.9      # a topic word is ambiguous unless the classifier is at least this sure
+TOPIC_OVERRIDE = 0.95     # a topic word is ambiguous unless the classifier is at least this sure
 OVERRIDE_NAMED = 0.9      # the classifier overrules a measure named in passing only when this sure
 OUT_OF_SCOPE_CONFIDENT = 0.5
 FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject continues the conversation
@@ -48,13 +48,33 @@ def _measure_ranking(ranking: Sequence[Dict[str, Any]]) -> List[tuple]:
     return [(measure, confidence) for measure, confidence in scored if measure]
 
 
+def topic_candidates(topics: Sequence[str]) -> List[str]:
+    """Measures a message's topic words point at: those in every topic named, else in any topic that
+    may stand alone; none when only narrowing words (养老, 工伤 …) were used."""
+    if all(kb().topics[topic].narrows_only for topic in topics):
+        return []
+    groups = [kb().topics[topic].measures for topic in topics]
+    common = [m for m in groups[0] if all(m in group for group in groups[1:])]
+    standalone = [kb().topics[topic].measures for topic in topics if not kb().topics[topic].narrows_only]
+    return common or list(dict.fromkeys(m for group in standalone for m in group))
+
+
+def _short_follow_up(text: str) -> bool:
+    """'那扩岗的呢', '工伤保险': a short message that changes the subject but not the question."""
+    stripped = text.strip(" ？?。.!！")
+    return len(stripped) <= 8 or (len(stripped) <= FOLLOWUP_MAX_LENGTH and stripped.endswith("呢"))
+
+
 def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measures: Sequence[str],
             topics: Sequence[str], aspect: Optional[str], out_of_scope_terms: Sequence[str] = (),
-            self_check: bool = False, context_measure: Optional[str] = None, text: str = "") -> Decision:
+            self_check: bool = False, context_measure: Optional[str] = None, context_aspect: Optional[str] = None,
+            text: str = "") -> Decision:
     """Decide what to do with one user message (see the module docstring for the order of evidence)."""
     confidence = next((float(i.get("confidence") or 0) for i in ranking if i.get("name") == intent), 0.0)
     scored = _measure_ranking(ranking)
     classified = scored[0] if scored else (None, 0.0)
+    if aspect is None and context_aspect and _short_follow_up(text):
+        aspect = context_aspect  # "那扩岗补助呢" keeps asking what the previous question asked
     check = self_check and aspect in (None, "conditions")
     answer_aspect = "conditions" if check else (aspect or "overview")
 
@@ -69,19 +89,26 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
             return Decision("answer", classified[0], answer_aspect, self_check=check)
         return Decision("clarify", aspect=aspect, candidates=list(measures))
 
-    if topics:
-        members = [m for topic in topics for m in kb().topics[topic].measures]
+    members = topic_candidates(topics) if topics else []
+    if members:
+        if len(members) == 1:
+            return Decision("answer", members[0], answer_aspect, self_check=check)
         if classified[0] in members and classified[1] >= TOPIC_OVERRIDE:
             return Decision("answer", classified[0], answer_aspect, self_check=check)
-        return Decision("clarify", aspect=aspect, candidates=list(dict.fromkeys(members)))
+        if classified[0] and classified[0] not in members and classified[1] >= OVERRIDE_NAMED:
+            # "想自己申请退那部分失业保险费" mentions the fee in passing; it is about 稳岗返还.
+            return Decision("answer", classified[0], answer_aspect, self_check=check)
+        return Decision("clarify", aspect=aspect, candidates=members)
 
     if intent in SMALLTALK and confidence >= CONFIDENT:
         return Decision("smalltalk", smalltalk=intent)
-    if intent == "policy_checkup":
+    if intent == "policy_checkup" and confidence >= CONFIDENT:
         return Decision("checkup")
     if out_of_scope_terms or (intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT):
         return Decision("out_of_scope")
 
+    if intent == "ask_topic" and confidence >= CONFIDENT and len(scored) > 1:
+        return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
     is_followup = intent == "ask_followup" or (
         aspect is not None and len(text) <= FOLLOWUP_MAX_LENGTH and classified[1] < CONFIDENT)
     if is_followup:

@@ -83,7 +83,7 @@ class ActionRespond(Action):
             aspect=conversation.aspect(tracker),
             out_of_scope_terms=conversation.entity_values(tracker, "out_of_scope"),
             self_check=bool(conversation.entity_values(tracker, "self_check")),
-            context_measure=tracker.get_slot("measure"), text=text)
+            context_measure=tracker.get_slot("measure"), context_aspect=tracker.get_slot("aspect"), text=text)
         return events + self._act(decision, dispatcher, tracker, intent)
 
     def _act(self, decision: Decision, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -28,8 +28,8 @@ MIN_PINYIN_SYLLABLES = 3
 
 @dataclass(frozen=True)
 class Mention:
-    label: str  # measure | topic | aspect | out_of_scope | a fact key
-    value: str  # measure id, topic id, aspect, term, or fact code
+    label: str  # measure | topic | out_of_scope | a fact key
+    value: str  # measure id, topic id, term, or fact code
     start: int
     end: int
     text: str
@@ -40,6 +40,7 @@ class Mention:
 class Understanding:
     mentions: List[Mention] = field(default_factory=list)
     self_check: bool = False
+    aspect: Optional[str] = None  # the one aspect asked (see bot/vocabulary.yml for how it is chosen)
 
     def values(self, label: str) -> List[str]:
         seen: List[str] = []
@@ -57,18 +58,13 @@ class Understanding:
         return self.values("topic")
 
     @property
-    def aspect(self) -> Optional[str]:
-        asked = set(self.values("aspect"))
-        return next((aspect for aspect in ASPECTS if aspect in asked), None)
-
-    @property
     def out_of_scope_terms(self) -> List[str]:
         return self.values("out_of_scope")
 
     def facts(self) -> Dict[str, str]:
         found: Dict[str, str] = {}
         for mention in self.mentions:
-            if mention.label not in ("measure", "topic", "aspect", "out_of_scope"):
+            if mention.label not in ("measure", "topic", "out_of_scope"):
                 found.setdefault(mention.label, mention.value)
         return found
 
@@ -107,7 +103,13 @@ class _Matchers:
         # Measures, topics and out-of-scope subjects compete: the longest name wins (养老保险费缓缴 over 缓缴).
         self._add_group("subject", [("measure", measure_phrases()), ("topic", topic_phrases()),
                                     ("out_of_scope", {term: term for term in vocab["out_of_scope_terms"]})])
-        self._add_group("aspect", [("aspect", {p: aspect for aspect in ASPECTS for p in vocab["aspects"][aspect]})])
+        self.aspect_order = list(vocab["aspects"])
+        assert sorted(self.aspect_order) == sorted(ASPECTS), "bot/vocabulary.yml must rank every aspect"
+        for strength in ("strong", "phrases"):
+            self._add_group(f"aspect_{strength}", [(f"aspect_{strength}", {
+                phrase: aspect for aspect, spec in vocab["aspects"].items() for phrase in spec.get(strength, [])})])
+        self.aspect_patterns = [(aspect, re.compile(pattern)) for aspect, spec in vocab["aspects"].items()
+                                for pattern in spec.get("patterns", [])]
         for key, phrases in fact_phrases().items():
             self._add_group(key, [(key, phrases)])
         self.self_check = re.compile(vocab["self_check"])
@@ -136,6 +138,13 @@ class _Matchers:
                 found.append(Mention(label, value, span.start_char, span.end_char, span.text))
         return found
 
+    def aspect(self, mentions: List[Mention], text: str) -> Optional[str]:
+        for strength in ("aspect_strong", "aspect_phrases"):
+            asked = {m.value for m in mentions if m.label == strength}
+            if asked:
+                return next(aspect for aspect in self.aspect_order if aspect in asked)
+        return next((aspect for aspect, pattern in self.aspect_patterns if pattern.search(text)), None)
+
     def fuzzy_measures(self, text: str) -> List[Mention]:
         """Measure names written with the wrong characters but the right sound (稳钢返还, 事业金)."""
         syllables = [lazy_pinyin(char)[0] if "\u4e00" <= char <= "\u9fff" else char for char in text]
@@ -153,13 +162,16 @@ def _matchers() -> _Matchers:
     return _Matchers()
 
 
+
 def understand(text: str) -> Understanding:
     """Mentions in a normalised message (see bot.text.normalise), in reading order."""
     matchers = _matchers()
-    mentions = matchers.mentions(text)
+    found = matchers.mentions(text)
+    aspect = matchers.aspect(found, text)
+    mentions = [m for m in found if not m.label.startswith("aspect_")]
     if not any(m.label == "measure" for m in mentions):
         taken = [(m.start, m.end) for m in mentions if m.label in ("topic", "out_of_scope")]
         mentions += [m for m in matchers.fuzzy_measures(text)
                      if not any(start < m.end and m.start < end for start, end in taken)]
     mentions.sort(key=lambda m: (m.start, -m.end))
-    return Understanding(mentions=mentions, self_check=bool(matchers.self_check.search(text)))
+    return Understanding(mentions=mentions, self_check=bool(matchers.self_check.search(text)), aspect=aspect)

@@ -214,7 +214,8 @@ class Topic(Strict):
     label: str
     question: str
     terms: List[str] = Field(..., min_items=1)
-    measures: List[str] = Field(..., min_items=2)
+    measures: List[str] = Field(..., min_items=1)
+    narrows_only: bool = False  # only narrows another topic; never a reason to ask on its own
 
 
 class IndustryGroup(Strict):

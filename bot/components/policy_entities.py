@@ -18,6 +18,19 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.understanding import understand
 
 
+def entities_for(text: str) -> List[Dict[str, Any]]:
+    """The entities this component adds for a normalised message (also used by the action tests)."""
+    found = understand(text)
+    name = PolicyEntityExtractor.__name__
+    entities = [{"entity": m.label, "value": m.value, "start": m.start, "end": m.end, "confidence": 1.0,
+                 "extractor": name, **({"fuzzy": True} if m.fuzzy else {})} for m in found.mentions]
+    for entity, value in (("aspect", found.aspect), ("self_check", "true" if found.self_check else None)):
+        if value:
+            entities.append({"entity": entity, "value": value, "start": 0, "end": len(text), "confidence": 1.0,
+                             "extractor": name})
+    return entities
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class PolicyEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
@@ -27,13 +40,6 @@ class PolicyEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            found = understand(text)
-            entities = [{"entity": m.label, "value": m.value, "start": m.start, "end": m.end, "confidence": 1.0,
-                         "extractor": self.__class__.__name__, **({"fuzzy": True} if m.fuzzy else {})}
-                        for m in found.mentions]
-            if found.self_check:
-                entities.append({"entity": "self_check", "value": "true", "start": 0, "end": len(text),
-                                 "confidence": 1.0, "extractor": self.__class__.__name__})
+            entities = entities_for(message.get(TEXT) or "")
             message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         return messages

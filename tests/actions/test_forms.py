@@ -1,0 +1,100 @@
+"""The question-asking forms: parsing replies, corrections, "不知道", questions asked mid-check."""
+from __future__ import annotations
+
+import asyncio
+
+from actions.eligibility import ActionAskFactAnswer, ActionEligibilityResult, ValidateEligibilityForm
+from actions.checkup import ActionCheckupResult, ValidateCheckupForm
+from tests.actions.conftest import custom_payloads, make_tracker, slot_events
+
+CHECK = {"check_measure": "unemployment_benefit", "facts": {}, "answered_facts": [], "skipped_facts": []}
+
+
+def validate(dispatcher, text, intent="inform", pending="unemployment_insurance_months", slots=None):
+    tracker = make_tracker(text, intent, slots={**CHECK, "pending_fact": pending, **(slots or {})},
+                           active_loop="eligibility_form")
+    return asyncio.run(ValidateEligibilityForm().validate_fact_answer(text, dispatcher, tracker, {}))
+
+
+def test_number_in_words(dispatcher):
+    result = validate(dispatcher, "交了两年")
+    assert result["facts"] == {"unemployment_insurance_months": 24} and result["fact_answer"] is None
+    assert result["answered_facts"] == ["unemployment_insurance_months"]
+
+
+def test_yes_no_by_intent_and_by_words(dispatcher):
+    assert validate(dispatcher, "对的", "affirm", "involuntary_separation")["facts"] == {"involuntary_separation": True}
+    assert validate(dispatcher, "我是自己辞职的，不是被辞退", "inform", "involuntary_separation")["facts"] == {
+        "involuntary_separation": False}
+
+
+def test_enum_by_everyday_name(dispatcher):
+    assert validate(dispatcher, "没工作", "inform", "employment_status")["facts"] == {"employment_status": "unemployed"}
+
+
+def test_unsure_skips_the_question(dispatcher):
+    result = validate(dispatcher, "不清楚", "inform", "job_seeking")
+    assert result["skipped_facts"] == ["job_seeking"] and "facts" not in result
+
+
+def test_unparseable_reply_gets_a_hint(dispatcher):
+    result = validate(dispatcher, "很久很久", "inform", "unemployment_insurance_months")
+    assert result == {"fact_answer": None}
+    assert "请回答一个数字" in dispatcher.messages[0]["text"]
+
+
+def test_correction_of_an_earlier_answer(dispatcher):
+    slots = {"facts": {"unemployment_insurance_months": 8, "employment_status": "unemployed"},
+             "answered_facts": ["employment_status", "unemployment_insurance_months"]}
+    result = validate(dispatcher, "不对，我交了两年", "inform", "involuntary_separation", slots)
+    assert result["facts"]["unemployment_insurance_months"] == 24
+    assert "已更正" in dispatcher.messages[0]["text"]
+
+
+def test_question_during_the_check_is_answered(dispatcher):
+    result = validate(dispatcher, "失业金在哪里申请", "ask_unemployment_benefit", "job_seeking")
+    assert result["fact_answer"] is None and "facts" not in result
+    assert custom_payloads(dispatcher)[0]["aspect"] == "online_entry"
+
+
+def test_required_slots_follow_the_engine():
+    form = ValidateEligibilityForm()
+    open_check = make_tracker("x", slots={**CHECK}, active_loop="eligibility_form")
+    assert asyncio.run(form.required_slots(["fact_answer"], None, open_check, {})) == ["fact_answer"]
+    decided = make_tracker("x", slots={**CHECK, "facts": {"employment_status": "employed"}},
+                           active_loop="eligibility_form")
+    assert asyncio.run(form.required_slots(["fact_answer"], None, decided, {})) == []
+
+
+def test_ask_action_asks_the_engines_next_question(dispatcher):
+    tracker = make_tracker("x", slots={**CHECK}, active_loop="eligibility_form")
+    events = asyncio.run(ActionAskFactAnswer().run(dispatcher, tracker, {}))
+    assert slot_events(events) == {"pending_fact": "employment_status"}
+    assert dispatcher.messages[0]["buttons"]
+    assert custom_payloads(dispatcher)[0]["asking"]["fact"] == "employment_status"
+
+
+def test_result_is_an_eligibility_payload_without_a_top_level_measure(dispatcher):
+    facts = {"employment_status": "unemployed", "unemployment_insurance_months": 12,
+             "involuntary_separation": True, "job_seeking": True}
+    tracker = make_tracker("x", slots={**CHECK, "facts": facts})
+    asyncio.run(ActionEligibilityResult().run(dispatcher, tracker, {}))
+    [payload] = custom_payloads(dispatcher)
+    assert set(payload) == {"eligibility"} and payload["eligibility"]["eligible"] is True
+    assert "http://rst.nmg.gov.cn/" in dispatcher.messages[0]["text"]
+
+
+def test_checkup_asks_applicant_first_then_the_most_useful_fact(dispatcher):
+    form = ValidateCheckupForm()
+    tracker = make_tracker("x", slots={"facts": {}, "answered_facts": [], "checkup_start": 0},
+                           active_loop="checkup_form")
+    assert form.next_fact(tracker, {}, []) == "applicant"
+    assert form.next_fact(tracker, {"applicant": "person"}, []) == "employment_status"
+
+
+def test_checkup_result_lists_what_fits(dispatcher):
+    facts = {"applicant": "person", "employment_status": "unemployed", "unemployment_insurance_months": 24,
+             "involuntary_separation": True, "job_seeking": True}
+    asyncio.run(ActionCheckupResult().run(dispatcher, make_tracker("x", slots={"facts": facts}), {}))
+    report = custom_payloads(dispatcher)[0]["checkup"]
+    assert "unemployment_benefit" in [r["measure"] for r in report["eligible"]]

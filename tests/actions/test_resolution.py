@@ -1,0 +1,88 @@
+"""Which measure and aspect a message is about, from what the NLU produced."""
+from __future__ import annotations
+
+from actions.resolution import resolve
+
+
+def rank(*pairs):
+    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+
+def decide(**kwargs):
+    base = dict(intent=None, ranking=[], measures=[], topics=[], aspect=None)
+    base.update(kwargs)
+    if base["ranking"] and base["intent"] is None:
+        base["intent"] = base["ranking"][0]["name"]
+    return resolve(**base)
+
+
+def test_named_measure_is_answered_with_its_aspect():
+    d = decide(measures=["job_expansion_subsidy"], aspect="amount", ranking=rank(("ask_job_expansion_subsidy", 0.9)))
+    assert (d.kind, d.measure, d.aspect) == ("answer", "job_expansion_subsidy", "amount")
+
+
+def test_without_an_aspect_the_overview_is_given():
+    assert decide(measures=["startup_loan"]).aspect == "overview"
+
+
+def test_a_confident_classifier_overrules_a_name_used_in_passing():
+    d = decide(measures=["unemployment_benefit"], ranking=rank(("ask_unemployment_allowance", 0.97)))
+    assert d.measure == "unemployment_allowance"
+    d = decide(measures=["unemployment_benefit"], ranking=rank(("ask_unemployment_allowance", 0.6)))
+    assert d.measure == "unemployment_benefit"
+
+
+def test_two_names_ask_which():
+    d = decide(measures=["unemployment_benefit", "unemployment_allowance"], ranking=rank(("ask_followup", 0.5)))
+    assert d.kind == "clarify" and d.candidates == ["unemployment_benefit", "unemployment_allowance"]
+
+
+def test_topic_word_asks_which_unless_the_classifier_is_sure():
+    d = decide(topics=["deferral"], aspect="process", ranking=rank(("ask_pension_deferral", 0.6)))
+    assert d.kind == "clarify" and d.candidates == ["pension_deferral", "injury_deferral", "unemployment_deferral"]
+    assert d.aspect == "process"
+    assert decide(topics=["deferral"], ranking=rank(("ask_injury_deferral", 0.95))).measure == "injury_deferral"
+
+
+def test_two_topics_narrow_to_their_common_measure():
+    d = decide(topics=["injury_insurance_fee", "deferral"])
+    assert (d.kind, d.measure) == ("answer", "injury_deferral")
+
+
+def test_out_of_scope_subject_is_declined():
+    assert decide(out_of_scope_terms=["公积金"], ranking=rank(("ask_unemployment_benefit", 0.7))).kind == "out_of_scope"
+    assert decide(ranking=rank(("out_of_scope", 0.8))).kind == "out_of_scope"
+
+
+def test_followup_uses_the_measure_under_discussion():
+    d = decide(ranking=rank(("ask_followup", 0.9)), aspect="materials", context_measure="job_retention_refund",
+               text="那要什么材料？")
+    assert (d.kind, d.measure, d.aspect) == ("answer", "job_retention_refund", "materials")
+    assert decide(ranking=rank(("ask_followup", 0.9)), aspect="materials", text="要什么材料").kind == "which_measure"
+
+
+def test_named_measure_without_aspect_keeps_the_previous_aspect():
+    d = decide(measures=["graduate_hiring_subsidy"], context_aspect="amount", text="吸纳就业补贴呢")
+    assert d.aspect == "amount"
+
+
+def test_torn_classifier_asks_between_its_two_best():
+    d = decide(ranking=rank(("ask_migrant_lump_sum", 0.58), ("ask_temporary_living_allowance", 0.38)))
+    assert d.kind == "clarify" and d.candidates == ["migrant_lump_sum", "temporary_living_allowance"]
+
+
+def test_confident_classifier_answers_a_situation():
+    d = decide(ranking=rank(("ask_unemployment_benefit", 0.93), ("ask_unemployment_allowance", 0.03)), aspect="amount")
+    assert (d.kind, d.measure) == ("answer", "unemployment_benefit")
+
+
+def test_first_person_question_starts_a_check_on_the_conditions():
+    d = decide(measures=["unemployment_benefit"], self_check=True)
+    assert d.self_check and d.aspect == "conditions"
+    assert not decide(measures=["unemployment_benefit"], self_check=True, aspect="amount").self_check
+
+
+def test_small_talk_and_checkup_and_unclear():
+    assert decide(ranking=rank(("greet", 0.99))).kind == "smalltalk"
+    assert decide(ranking=rank(("policy_checkup", 0.8))).kind == "checkup"
+    assert decide(ranking=rank(("nlu_fallback", 0.3), ("ask_startup_loan", 0.2))).kind == "unclear"
