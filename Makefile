@@ -2,9 +2,12 @@
 PYTHON ?= python3.10
 VENV ?= .venv
 BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
+RASA_ARGS := --config bot/config.yml --domain bot/domain
 export RASA_TELEMETRY_ENABLED := false
+export BIN
 
-.PHONY: help install test kb-check clean
+.PHONY: help install run train validate test unit-test e2e-test evaluate servers stop kb-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,11 +21,36 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed  ## create .venv with pinned dependencies (Python 3.10)
 
-test: install  ## run the whole test suite
+validate: install  ## check generated files are current and the Rasa data is consistent
+	$(BIN)/python scripts/generate.py --check
+	$(RASA) data validate $(RASA_ARGS) --data data
+
+train: validate  ## train the model if the data, config or knowledge base changed (progress is shown)
+	$(RASA) train $(RASA_ARGS) --data data --out models --fixed-model-name policybot
+
+run: train  ## install, train if needed, start the action server and chat in the shell (REST on :5005)
+	scripts/chat.sh
+
+servers: train  ## start the Rasa and action servers in the background (scripts/servers.sh stop ends them)
+	scripts/servers.sh start
+
+stop:  ## stop background servers
+	scripts/servers.sh stop
+
+test: train  ## the whole test suite: knowledge base, engine, NLU, actions, and conversations with the servers
 	$(BIN)/python -m pytest
+
+unit-test: install  ## everything that needs no trained model
+	$(BIN)/python -m pytest --ignore=tests/e2e
+
+evaluate: servers  ## accuracy on the held-out questions through the REST channel, and `rasa test nlu` on them
+	$(BIN)/python scripts/evaluate_heldout.py --failures var/heldout_failures.json
+	$(BIN)/python scripts/heldout_to_rasa.py var/heldout_nlu.yml
+	$(RASA) test nlu --nlu var/heldout_nlu.yml --model models/policybot.tar.gz --out var/nlu_results
+	scripts/servers.sh stop
 
 kb-check: install  ## validate the knowledge base files and print the 19 measures
 	$(BIN)/policybot kb list
 
-clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache
+clean:  ## remove the virtual environment, models and caches
+	rm -rf $(VENV) .pytest_cache models .rasa var

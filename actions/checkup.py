@@ -23,7 +23,8 @@ MAX_QUESTIONS = 8
 
 
 def next_checkup_fact(tracker: Tracker, facts: Dict[str, Any], skipped: List[str]) -> Optional[str]:
-    if len(conversation.answered(tracker)) - int(tracker.get_slot("checkup_start") or 0) >= MAX_QUESTIONS:
+    asked = len(conversation.answered(tracker)) - int(tracker.get_slot("checkup_start") or 0) + len(skipped)
+    if asked >= MAX_QUESTIONS:
         return None
     if "applicant" not in facts and "applicant" not in skipped and "org_type" not in facts:
         return "applicant"

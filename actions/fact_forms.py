@@ -7,6 +7,7 @@ nobody is asked twice), their order in `answered_facts`, and facts the user coul
 """
 from __future__ import annotations
 
+import abc
 import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -14,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from policies_kb.facts import FactError, coerce, enum_label
+from policies_kb.facts import FactError, coerce, enum_label, parse_bool
 from policies_kb.loader import kb
 
 from . import conversation
@@ -38,14 +39,23 @@ def describe(key: str, value: Any) -> str:
     return f"{spec.label}：{shown}"
 
 
+def is_question_intent(intent: Optional[str]) -> bool:
+    return (intent or "").startswith("ask_") or intent in QUESTION_INTENTS
+
+
 def parse_answer(key: str, text: str, intent: Optional[str]) -> Any:
     """The value of fact `key` in a reply; FactError when the reply does not give one."""
+    value = re.sub(r"^(不对|错了|说错了|刚才说错了|更正|改一下|应该是|其实是)[，,：:\s]*", "", text) or text
     if kb().facts[key].type == "bool":
         if intent in AFFIRM_INTENTS:
             return True
         if intent in DENY_INTENTS:
             return False
-    value = re.sub(r"^(不对|错了|说错了|刚才说错了|更正|改一下|应该是|其实是)[，,：:\s]*", "", text) or text
+        # "这个补贴有什么条件" must not count as "有": sentences are read loosely only when not a question.
+        answer = parse_bool(value, loose=not is_question_intent(intent))
+        if answer is None:
+            raise FactError(f"not a yes/no answer: {text!r}")
+        return answer
     return coerce(key, value)
 
 
@@ -59,21 +69,21 @@ def correction_target(text: str, answered: List[str]) -> Optional[Tuple[str, Any
     return None
 
 
-class FactQuestionForm(FormValidationAction):
-    """Validates `fact_answer` for a form; subclasses say which facts are still needed."""
+class FactQuestionForm(FormValidationAction, abc.ABC):
+    """Validates `fact_answer` for a form; subclasses say which facts are still needed.
+    Abstract, so the action server registers only the concrete forms."""
 
     @staticmethod
     def _is_question(tracker: Tracker, intent: Optional[str]) -> bool:
-        if conversation.entity_values(tracker, "measure") or conversation.entity_values(tracker, "topic"):
-            return True
         confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
-        asks = (intent or "").startswith("ask_") or intent in QUESTION_INTENTS
+        asks = is_question_intent(intent)
         if intent == "ask_followup":
             asks = bool(conversation.entity_values(tracker, "aspect"))
         return asks and confidence >= QUESTION_CONFIDENCE
 
+    @abc.abstractmethod
     def next_fact(self, tracker: Tracker, facts: Dict[str, Any], skipped: List[str]) -> Optional[str]:
-        raise NotImplementedError
+        """The fact to ask next, or None when the form has all it needs."""
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: Dict[Text, Any]) -> List[Text]:
@@ -97,19 +107,25 @@ class FactQuestionForm(FormValidationAction):
                 return {"fact_answer": None, "facts": facts}
         if pending is None:
             return {"fact_answer": None}
-        if self._is_question(tracker, intent):
-            # A question in the middle of the check: answer it, then the form asks its question again.
-            from .respond import ActionRespond  # the router imports this module's helpers
-
-            events = ActionRespond().respond(dispatcher, tracker, may_start_dialogue=False)
-            return {"fact_answer": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
-        if UNSURE.search(text):
+        # "失业金在哪里申请" asked mid-check is a question; "正在领失业金" answers 就业状态.
+        question_like = is_question_intent(intent) and bool(
+            conversation.entity_values(tracker, "measure")
+            or [t for t in conversation.entity_values(tracker, "topic") if not kb().topics[t].narrows_only])
+        if not question_like and UNSURE.search(text):
             skipped.append(pending)
             dispatcher.utter_message(text="没关系，这一项先跳过，结果中会说明还需确认的情况。")
             return {"fact_answer": None, "skipped_facts": skipped}
         try:
+            if question_like and kb().facts[pending].type != "enum":
+                raise FactError("a question about a measure")
             value = parse_answer(pending, text, intent)
         except FactError:
+            if question_like or self._is_question(tracker, intent):
+                # A question in the middle of the check: answer it, then the form asks its question again.
+                from .respond import ActionRespond  # the router imports this module's helpers
+
+                events = ActionRespond().respond(dispatcher, tracker, may_start_dialogue=False)
+                return {"fact_answer": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
             spec = kb().facts[pending]
             hint = {"bool": "请回答“是”或“否”，不确定可以说“不清楚”。",
                     "enum": "请从选项中选择一项，不确定可以说“不清楚”。"}.get(spec.type, f"请回答一个数字（单位：{spec.unit or '个'}），例如“3”或“三十”。")

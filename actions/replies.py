@@ -111,7 +111,7 @@ def question_reply(fact_key: str, checking: Optional[str], progress: Optional[st
         buttons = [{"title": title, "payload": title} for title in ("是", "否", "不清楚")]
     elif spec.type == "enum":
         values = kb().fact_values(fact_key)
-        if len(values) <= 8:
+        if len(values) <= 12:
             buttons = [{"title": v.label, "payload": v.label} for v in values]
     text = spec.question + (f"（{progress}）" if progress else "")
     return {"text": text, "buttons": buttons,

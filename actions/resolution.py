@@ -17,6 +17,7 @@ from policies_kb.loader import kb
 
 ASK_PREFIX = "ask_"
 SMALLTALK = ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff")
+CONVERSATIONAL = ("affirm", "deny", "stop", "inform")  # replies that only make sense inside a dialogue
 CONFIDENT = 0.55          # below this the classifier's measure is not trusted on its own
 TORN_MARGIN = 0.25        # top two measures closer than this (and the second above SECOND_FLOOR): ask
 SECOND_FLOOR = 0.2
@@ -28,7 +29,7 @@ FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject contin
 
 @dataclass
 class Decision:
-    kind: str  # answer | clarify | out_of_scope | smalltalk | checkup | which_measure | unclear
+    kind: str  # answer | clarify | out_of_scope | smalltalk | checkup | which_measure | acknowledge | unclear
     measure: Optional[str] = None
     aspect: Optional[str] = None
     candidates: List[str] = field(default_factory=list)
@@ -73,7 +74,10 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     confidence = next((float(i.get("confidence") or 0) for i in ranking if i.get("name") == intent), 0.0)
     scored = _measure_ranking(ranking)
     classified = scored[0] if scored else (None, 0.0)
-    if aspect is None and context_aspect and _short_follow_up(text):
+    if intent in CONVERSATIONAL and not measures and not topic_candidates(topics):
+        return Decision("acknowledge")
+    own_aspect = aspect
+    if aspect is None and context_aspect and _short_follow_up(text) and (measures or topics or text.endswith("呢")):
         aspect = context_aspect  # "那扩岗补助呢" keeps asking what the previous question asked
     check = self_check and aspect in (None, "conditions")
     answer_aspect = "conditions" if check else (aspect or "overview")
@@ -110,7 +114,7 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     if intent == "ask_topic" and confidence >= CONFIDENT and len(scored) > 1:
         return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
     is_followup = intent == "ask_followup" or (
-        aspect is not None and len(text) <= FOLLOWUP_MAX_LENGTH and classified[1] < CONFIDENT)
+        own_aspect is not None and len(text) <= FOLLOWUP_MAX_LENGTH and classified[1] < CONFIDENT)
     if is_followup:
         if context_measure:
             return Decision("answer", context_measure, answer_aspect, self_check=check)

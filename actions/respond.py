@@ -109,7 +109,7 @@ class ActionRespond(Action):
         if decision.kind == "which_measure":
             dispatcher.utter_message(**which_measure_reply(decision.aspect))
             return [SlotSet("clarify_aspect", decision.aspect), SlotSet("clarify_candidates", None)]
-        if intent in ("affirm", "deny", "inform", "stop"):
+        if decision.kind == "acknowledge":
             dispatcher.utter_message(response="utter_anything_else")
             return []
         dispatcher.utter_message(**unclear_reply())
@@ -136,7 +136,7 @@ class ActionRespond(Action):
         facts = {**conversation.mentioned_facts(tracker), **conversation.facts(tracker)}
         if {"industry", "enterprise_size", "org_type"} & set(facts):
             facts.setdefault("applicant", "organisation")
-        if {"startup_person_category", "certificate_level"} & set(facts):
+        if {"startup_person_category", "certificate_level", "employment_status"} & set(facts):
             facts.setdefault("applicant", "person")
         dispatcher.utter_message(text=CHECKUP_INTRO)
         return [SlotSet("facts", facts), SlotSet("skipped_facts", []), SlotSet("pending_fact", None),
@@ -150,10 +150,15 @@ class ActionRespond(Action):
             return None
         key, value = target
         facts = {**conversation.facts(tracker), key: value}
-        dispatcher.utter_message(text=f"好的，已更正：{describe(key, value)}。重新判断如下：")
+        dispatcher.utter_message(text=f"好的，已更正：{describe(key, value)}。")
         day, last = conversation.as_of(tracker), tracker.get_slot("last_check")
         if last == "checkup":
             dispatcher.utter_message(**checkup_reply(checkup(facts, day)))
-        else:
-            dispatcher.utter_message(**eligibility_reply(check(last, facts, day)))
+            return [SlotSet("facts", facts)]
+        result = check(last, facts, day)
+        if result.eligible is None and result.in_force and self.may_start_dialogue:
+            # The correction reopened the question: ask what is still needed, then give the verdict.
+            return [SlotSet("facts", facts), SlotSet("check_measure", last), SlotSet("skipped_facts", []),
+                    SlotSet("pending_fact", None), FollowupAction("eligibility_form")]
+        dispatcher.utter_message(**eligibility_reply(result))
         return [SlotSet("facts", facts)]

@@ -62,9 +62,13 @@ class Understanding:
         return self.values("out_of_scope")
 
     def facts(self) -> Dict[str, str]:
+        """Fact values named outside any measure or topic name ("我失业了" but not "失业金")."""
+        subjects = [m for m in self.mentions if m.label in ("measure", "topic", "out_of_scope")]
         found: Dict[str, str] = {}
         for mention in self.mentions:
-            if mention.label not in ("measure", "topic", "out_of_scope"):
+            if mention.label in ("measure", "topic", "out_of_scope"):
+                continue
+            if not any(s.start < mention.end and mention.start < s.end for s in subjects):
                 found.setdefault(mention.label, mention.value)
         return found
 

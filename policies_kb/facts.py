@@ -35,8 +35,9 @@ def fact(key: str) -> Fact:
         raise FactError(f"未知的条件项 {key!r}，可用 `policybot facts` 查看全部 (unknown fact key {key!r})") from None
 
 
-def parse_bool(text: str) -> Optional[bool]:
-    """是/有/对 -> True, 不是/没有/无 -> False; 不知道 and anything unclear -> None."""
+def parse_bool(text: str, loose: bool = True) -> Optional[bool]:
+    """是/有/对 -> True, 不是/没有/无 -> False; 不知道 and anything unclear -> None.
+    `loose` also reads whole sentences ("我们去年没有欠缴"); turn it off for text that may be a question."""
     cleaned = str(text).strip().strip("。.!！~～").lower()
     if cleaned in _TRUE:
         return True
@@ -49,7 +50,7 @@ def parse_bool(text: str) -> Optional[bool]:
     if cleaned.startswith(_TRUE_PREFIXES):
         return True
     # A sentence such as "我们去年没有欠缴" or "合同已经签了": a negation anywhere decides.
-    if len(cleaned) > 3:
+    if loose and len(cleaned) > 3:
         if any(word in cleaned for word in ("没有", "没", "不是", "不", "未", "无")):
             return False
         if any(word in cleaned for word in ("是的", "有", "已经", "已", "对", "确实")):
@@ -112,6 +113,8 @@ def _number(spec: Fact, value: Any) -> float:
     try:
         return parse_months(value) if spec.unit == "个月" else parse_number(value)
     except ValueError:
+        if parse_bool(str(value), loose=False) is False:  # "没有", "无" to "裁员多少人" means none
+            return 0.0
         raise FactError(f"{spec.label}（{spec.key}）需要数字，收到 {value!r} (expected a number)") from None
 
 

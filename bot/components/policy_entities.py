@@ -22,8 +22,10 @@ def entities_for(text: str) -> List[Dict[str, Any]]:
     """The entities this component adds for a normalised message (also used by the action tests)."""
     found = understand(text)
     name = PolicyEntityExtractor.__name__
+    facts = found.facts()
     entities = [{"entity": m.label, "value": m.value, "start": m.start, "end": m.end, "confidence": 1.0,
-                 "extractor": name, **({"fuzzy": True} if m.fuzzy else {})} for m in found.mentions]
+                 "extractor": name, **({"fuzzy": True} if m.fuzzy else {})} for m in found.mentions
+                if m.label in ("measure", "topic", "out_of_scope") or facts.get(m.label) == m.value]
     for entity, value in (("aspect", found.aspect), ("self_check", "true" if found.self_check else None)):
         if value:
             entities.append({"entity": entity, "value": value, "start": 0, "end": len(text), "confidence": 1.0,

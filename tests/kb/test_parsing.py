@@ -61,6 +61,7 @@ def test_coerce_types():
     assert coerce("continuous_contribution_months", "两年") == 24
     assert coerce("loss_making", "是的") is True
     assert coerce("unemployment_insurance_paid_last_year", "2万元") == 20000.0
+    assert coerce("layoffs_last_year", "没有裁员") == 0 and coerce("graduates_hired", "没有") == 0
     with pytest.raises(FactError):
         coerce("insured_employees", "2.5")
     with pytest.raises(FactError):

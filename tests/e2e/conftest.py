@@ -1,0 +1,59 @@
+"""Conversations with the real servers: the trained model (models/policybot.tar.gz, made by
+`make train`) behind the REST channel, and the action server. Started once for the session."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+URL = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
+
+
+@pytest.fixture(scope="session")
+def servers():
+    model = ROOT / "models" / "policybot.tar.gz"
+    assert model.exists(), "no trained model: run `make train` (or `make test`, which trains first)"
+    env = {**os.environ, "BIN": str(Path(sys.executable).parent)}
+    subprocess.run([str(ROOT / "scripts" / "servers.sh"), "start"], check=True, env=env, cwd=ROOT)
+    yield URL
+    subprocess.run([str(ROOT / "scripts" / "servers.sh"), "stop"], check=False, env=env, cwd=ROOT)
+
+
+class Chat:
+    """One conversation: say() returns the bot's replies; payloads() their `custom` dicts."""
+
+    def __init__(self, url: str, as_of: Optional[str] = None):
+        self.url, self.as_of = url, as_of
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        body: Dict[str, Any] = {"sender": self.sender, "message": text}
+        if self.as_of:
+            body["metadata"] = {"as_of": self.as_of}
+        request = urllib.request.Request(f"{self.url}/webhooks/rest/webhook", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+            return json.loads(response.read())
+
+    def ask(self, text: str) -> List[Dict[str, Any]]:
+        """The `custom` payloads of the replies to one message."""
+        return [reply["custom"] for reply in self.say(text) if isinstance(reply.get("custom"), dict)]
+
+
+@pytest.fixture
+def chat(servers):
+    return Chat(servers)
+
+
+@pytest.fixture
+def chat_2022(servers):
+    return Chat(servers, as_of="2022-09-01")
