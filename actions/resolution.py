@@ -10,6 +10,7 @@ measure. The order of evidence, strongest first:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -25,6 +26,7 @@ TOPIC_OVERRIDE = 0.95     # a topic word is ambiguous unless the classifier is a
 OVERRIDE_NAMED = 0.9      # the classifier overrules a measure named in passing only when this sure
 OUT_OF_SCOPE_CONFIDENT = 0.5
 FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject continues the conversation
+COMPARISON = re.compile(r"区别|不同|不一样|哪个好|哪个划算|还是")
 
 
 @dataclass
@@ -74,9 +76,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     confidence = next((float(i.get("confidence") or 0) for i in ranking if i.get("name") == intent), 0.0)
     scored = _measure_ranking(ranking)
     classified = scored[0] if scored else (None, 0.0)
-    if intent in CONVERSATIONAL and not measures and not topic_candidates(topics):
-        return Decision("acknowledge")
     own_aspect = aspect
+    if intent in CONVERSATIONAL and not measures and not topic_candidates(topics) and own_aspect is None:
+        return Decision("acknowledge")
     if aspect is None and context_aspect and _short_follow_up(text) and (measures or topics or text.endswith("呢")):
         aspect = context_aspect  # "那扩岗补助呢" keeps asking what the previous question asked
     check = self_check and aspect in (None, "conditions")
@@ -89,7 +91,7 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
             if classified[0] not in (None, measures[0]) and classified[1] >= OVERRIDE_NAMED:
                 return Decision("answer", classified[0], answer_aspect, self_check=check)
             return Decision("answer", measures[0], answer_aspect, self_check=check)
-        if classified[0] in measures and classified[1] >= CONFIDENT:
+        if classified[0] in measures and classified[1] >= CONFIDENT and not COMPARISON.search(text):
             return Decision("answer", classified[0], answer_aspect, self_check=check)
         return Decision("clarify", aspect=aspect, candidates=list(measures))
 
@@ -108,13 +110,17 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         return Decision("smalltalk", smalltalk=intent)
     if intent == "policy_checkup" and confidence >= CONFIDENT:
         return Decision("checkup")
+    # "怎么申请" right after an answer continues that conversation, whatever the classifier thinks.
+    bare_aspect_question = (own_aspect is not None and len(text) <= FOLLOWUP_MAX_LENGTH
+                            and classified[1] < CONFIDENT and not out_of_scope_terms)
+    if context_measure and bare_aspect_question:
+        return Decision("answer", context_measure, answer_aspect, self_check=check)
     if out_of_scope_terms or (intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT):
         return Decision("out_of_scope")
 
     if intent == "ask_topic" and confidence >= CONFIDENT and len(scored) > 1:
         return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
-    is_followup = intent == "ask_followup" or (
-        own_aspect is not None and len(text) <= FOLLOWUP_MAX_LENGTH and classified[1] < CONFIDENT)
+    is_followup = intent == "ask_followup" or bare_aspect_question
     if is_followup:
         if context_measure:
             return Decision("answer", context_measure, answer_aspect, self_check=check)

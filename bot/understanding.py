@@ -24,6 +24,7 @@ from policies_kb.schema import ASPECTS
 
 VOCABULARY_PATH = Path(__file__).parent / "vocabulary.yml"
 MIN_PINYIN_SYLLABLES = 3
+CLAUSE_BREAK = re.compile(r"[，,。.？?！!；;\s]+")
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,19 @@ class _Matchers:
         return found
 
     def aspect(self, mentions: List[Mention], text: str) -> Optional[str]:
-        for strength in ("aspect_strong", "aspect_phrases"):
-            asked = {m.value for m in mentions if m.label == strength}
-            if asked:
-                return next(aspect for aspect in self.aspect_order if aspect in asked)
+        """Strong phrases anywhere; else the last clause with an aspect phrase; else the patterns."""
+        strong = {m.value for m in mentions if m.label == "aspect_strong"}
+        if strong:
+            return self._first_ranked(strong)
+        phrases = [m for m in mentions if m.label == "aspect_phrases"]
+        if phrases:
+            clause_of = [len(CLAUSE_BREAK.findall(text[:m.start])) for m in phrases]
+            last = max(clause_of)
+            return self._first_ranked({m.value for m, c in zip(phrases, clause_of) if c == last})
         return next((aspect for aspect, pattern in self.aspect_patterns if pattern.search(text)), None)
+
+    def _first_ranked(self, aspects) -> str:
+        return next(aspect for aspect in self.aspect_order if aspect in aspects)
 
     def fuzzy_measures(self, text: str) -> List[Mention]:
         """Measure names written with the wrong characters but the right sound (稳钢返还, 事业金)."""

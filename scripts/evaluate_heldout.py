@@ -2,6 +2,7 @@
 
 Each case is a fresh conversation (with its context message first, for follow-ups); the replies'
 `custom` payloads are compared with the labels. Prints the numbers the targets in README.md refer to:
+Cases whose text is also a training example are skipped (and counted).
   measure accuracy, measure+aspect accuracy  (questions about one measure)
   never answered as a measure                (out-of-scope and small talk)
   clarified rather than guessed              (ambiguous questions)
@@ -22,6 +23,18 @@ from typing import Any, Dict, List, Optional
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.text import normalise  # noqa: E402
+
+
+def training_texts() -> set:
+    texts = set()
+    for path in (ROOT / "data" / "nlu").rglob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            texts |= {normalise(line.strip()[2:].strip()) for line in block["examples"].splitlines()
+                      if line.strip().startswith("- ")}
+    return texts
 
 
 def post(url: str, sender: str, text: str, as_of: Optional[str]) -> List[Dict[str, Any]]:
@@ -58,12 +71,18 @@ def judge(case: Dict[str, Any], custom: List[Dict[str, Any]]) -> Dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:5005")
-    parser.add_argument("--cases", default=str(ROOT / "tests" / "nlu" / "heldout.yml"))
+    parser.add_argument("--cases", default=str(ROOT / "tests" / "nlu" / "heldout.yml"),
+                        help="tests/nlu/heldout.yml (default) or tests/nlu/heldout_b.yml")
     parser.add_argument("--as-of", default=None, help="metadata as_of sent with every message")
     parser.add_argument("--failures", help="write the failed cases to this JSON file")
     args = parser.parse_args()
 
     cases = yaml.safe_load(Path(args.cases).read_text(encoding="utf-8"))
+    seen = training_texts()
+    unseen = [case for case in cases if normalise(case["text"]) not in seen]
+    if len(unseen) < len(cases):
+        print(f"skipped {len(cases) - len(unseen)} cases whose text is also a training example")
+    cases = unseen
     results, latencies = [], []
     for case in cases:
         sender = f"eval-{uuid.uuid4().hex[:12]}"
