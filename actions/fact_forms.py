@@ -127,9 +127,13 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
                 events = ActionRespond().respond(dispatcher, tracker, may_start_dialogue=False)
                 return {"fact_answer": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
             spec = kb().facts[pending]
+            if tracker.get_slot("failed_fact") == pending:
+                # Second miss on the same question: move on rather than ask a third time.
+                dispatcher.utter_message(text=f"抱歉，还是没能识别出{spec.label}，这一项先跳过，结果中会说明还需确认的情况。")
+                return {"fact_answer": None, "skipped_facts": skipped + [pending], "failed_fact": None}
             hint = {"bool": "请回答“是”或“否”，不确定可以说“不清楚”。",
                     "enum": "请从选项中选择一项，不确定可以说“不清楚”。"}.get(spec.type, f"请回答一个数字（单位：{spec.unit or '个'}），例如“3”或“三十”。")
             dispatcher.utter_message(text=f"抱歉，没能从您的回答中识别出{spec.label}。{hint}")
-            return {"fact_answer": None}
+            return {"fact_answer": None, "failed_fact": pending}
         facts[pending] = value
-        return {"fact_answer": None, "facts": facts, "answered_facts": answered + [pending]}
+        return {"fact_answer": None, "facts": facts, "answered_facts": answered + [pending], "failed_fact": None}

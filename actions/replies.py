@@ -35,9 +35,9 @@ def _choice_button(measure_id: str, aspect: Optional[str]) -> Dict[str, str]:
 
 def clarify_reply(candidates: List[str], aspect: Optional[str], topic_question: Optional[str] = None) -> Reply:
     names = "、".join(f"{i}. {kb().measure(m).name}" for i, m in enumerate(candidates, 1))
-    asked = f"的{ASPECT_LABELS[aspect]}" if aspect else ""
+    asked = f"该政策的{ASPECT_LABELS[aspect]}" if aspect else "具体内容"
     question = topic_question or "您问的可能是以下几项政策之一，请问是哪一项？"
-    return {"text": f"{question}\n{names}\n（回复序号或名称即可，我再为您介绍{asked or '具体内容'}。）",
+    return {"text": f"{question}\n{names}\n（回复序号或名称即可，我再为您介绍{asked}。）",
             "buttons": [_choice_button(m, aspect) for m in candidates],
             "json_message": {"clarify": list(candidates), "aspect": aspect}}
 

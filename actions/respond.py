@@ -130,7 +130,7 @@ class ActionRespond(Action):
         dispatcher.utter_message(text=CHECK_INTRO)
         facts = {**conversation.mentioned_facts(tracker), **conversation.facts(tracker)}
         return events + [SlotSet("check_measure", measure), SlotSet("facts", facts), SlotSet("skipped_facts", []),
-                         SlotSet("pending_fact", None), FollowupAction("eligibility_form")]
+                         SlotSet("pending_fact", None), SlotSet("failed_fact", None), FollowupAction("eligibility_form")]
 
     def _start_checkup(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
         facts = {**conversation.mentioned_facts(tracker), **conversation.facts(tracker)}
@@ -140,8 +140,8 @@ class ActionRespond(Action):
             facts.setdefault("applicant", "person")
         dispatcher.utter_message(text=CHECKUP_INTRO)
         return [SlotSet("facts", facts), SlotSet("skipped_facts", []), SlotSet("pending_fact", None),
-                SlotSet("checkup_start", len(conversation.answered(tracker))), SlotSet("clarify_candidates", None),
-                FollowupAction("checkup_form")]
+                SlotSet("failed_fact", None), SlotSet("checkup_start", len(conversation.answered(tracker))),
+                SlotSet("clarify_candidates", None), FollowupAction("checkup_form")]
 
     def _correct(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[List[Dict]]:
         """'不对，我交了两年' after a result: change that fact and give the result again."""

@@ -68,6 +68,22 @@ def judge(case: Dict[str, Any], custom: List[Dict[str, Any]]) -> Dict[str, Any]:
     return {"kind": kind, "ok": not answered, "got": {"measure": first.get("measure"), "payloads": custom}}
 
 
+def print_entity_scores(cases: List[Dict[str, Any]]) -> None:
+    """How well the knowledge-base matcher alone finds a named measure (message level)."""
+    from bot.understanding import understand
+
+    found = correct = 0
+    questions = [case for case in cases if "measure" in case and not case.get("context")]
+    for case in questions:
+        measures = understand(normalise(case["text"])).measures
+        if measures:
+            found += 1
+            correct += measures == [case["measure"]]
+    print(f"measure entity (KB matcher alone): precision {correct / max(found, 1):.1%}, "
+          f"recall {correct / max(len(questions), 1):.1%} of {len(questions)} questions "
+          f"(the rest are understood from the situation by the classifier)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:5005")
@@ -110,6 +126,7 @@ def main() -> int:
           f"candidates cover the label: {rate(clarify, 'covers'):.1%}")
     print(f"latency per message: p50 {statistics.median(latencies):.0f} ms, "
           f"p95 {sorted(latencies)[int(len(latencies) * 0.95) - 1]:.0f} ms")
+    print_entity_scores(cases)
     failed = [r for r in results if not r.get("aspect_ok", r.get("ok"))]
     if args.failures:
         Path(args.failures).write_text(json.dumps(failed, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -30,6 +30,8 @@ def test_yes_no_by_intent_and_by_words(dispatcher):
 
 def test_enum_by_everyday_name(dispatcher):
     assert validate(dispatcher, "没工作", "inform", "employment_status")["facts"] == {"employment_status": "unemployed"}
+    assert validate(dispatcher, "被公司辞退了", "inform", "employment_status")["facts"] == {
+        "employment_status": "unemployed"}
 
 
 def test_unsure_skips_the_question(dispatcher):
@@ -39,8 +41,14 @@ def test_unsure_skips_the_question(dispatcher):
 
 def test_unparseable_reply_gets_a_hint(dispatcher):
     result = validate(dispatcher, "很久很久", "inform", "unemployment_insurance_months")
-    assert result == {"fact_answer": None}
+    assert result == {"fact_answer": None, "failed_fact": "unemployment_insurance_months"}
     assert "请回答一个数字" in dispatcher.messages[0]["text"]
+
+
+def test_second_unreadable_reply_skips_the_question(dispatcher):
+    result = validate(dispatcher, "很久很久", "inform", "unemployment_insurance_months",
+                      {"failed_fact": "unemployment_insurance_months"})
+    assert result["skipped_facts"] == ["unemployment_insurance_months"]
 
 
 def test_correction_of_an_earlier_answer(dispatcher):
