@@ -110,18 +110,20 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         return Decision("smalltalk", smalltalk=intent)
     if intent == "policy_checkup" and confidence >= CONFIDENT:
         return Decision("checkup")
-    # "怎么申请" right after an answer continues that conversation, whatever the classifier thinks.
+    # "怎么申请" continues the conversation about the measure just answered, whatever the classifier
+    # thinks; with no measure yet, ask which one.
     bare_aspect_question = (own_aspect is not None and len(text) <= FOLLOWUP_MAX_LENGTH
                             and classified[1] < CONFIDENT and not out_of_scope_terms)
-    if context_measure and bare_aspect_question:
-        return Decision("answer", context_measure, answer_aspect, self_check=check)
+    if bare_aspect_question:
+        if context_measure:
+            return Decision("answer", context_measure, answer_aspect, self_check=check)
+        return Decision("which_measure", aspect=aspect)
     if out_of_scope_terms or (intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT):
         return Decision("out_of_scope")
 
     if intent == "ask_topic" and confidence >= CONFIDENT and len(scored) > 1:
         return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
-    is_followup = intent == "ask_followup" or bare_aspect_question
-    if is_followup:
+    if intent == "ask_followup":
         if context_measure:
             return Decision("answer", context_measure, answer_aspect, self_check=check)
         return Decision("which_measure", aspect=aspect)

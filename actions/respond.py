@@ -4,7 +4,6 @@ an eligibility check or a 政策体检.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -51,7 +50,6 @@ class ActionRespond(Action):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, may_start_dialogue: bool = True) -> List[Dict]:
         """Reply to the latest message; inside a form (may_start_dialogue False) never start another."""
-        self.may_start_dialogue = may_start_dialogue
         events: List[Dict] = []
         if conversation.message_as_of(tracker):
             events.append(SlotSet("as_of", conversation.message_as_of(tracker).isoformat()))
@@ -62,17 +60,17 @@ class ActionRespond(Action):
             chosen = conversation.entity_values(tracker, "measure")
             if chosen and kb().find_measure(chosen[0]):
                 aspect = conversation.aspect(tracker) or tracker.get_slot("clarify_aspect")
-                return events + self._answer(dispatcher, tracker, chosen[0], aspect or "overview", False)
+                return events + self._answer(dispatcher, tracker, chosen[0], aspect or "overview")
 
         candidates = tracker.get_slot("clarify_candidates") or []
         if candidates:
             picked = _picked_candidate(text, conversation.entity_values(tracker, "measure"), candidates)
             if picked:
                 aspect = conversation.aspect(tracker) or tracker.get_slot("clarify_aspect")
-                return events + self._answer(dispatcher, tracker, picked, aspect or "overview", False)
+                return events + self._answer(dispatcher, tracker, picked, aspect or "overview")
 
         if intent == "inform" and CORRECTION.search(text) and tracker.get_slot("last_check"):
-            corrected = self._correct(dispatcher, tracker, text)
+            corrected = self._correct(dispatcher, tracker, text, may_start_dialogue)
             if corrected is not None:
                 return events + corrected
 
@@ -84,15 +82,15 @@ class ActionRespond(Action):
             out_of_scope_terms=conversation.entity_values(tracker, "out_of_scope"),
             self_check=bool(conversation.entity_values(tracker, "self_check")),
             context_measure=tracker.get_slot("measure"), context_aspect=tracker.get_slot("aspect"), text=text)
-        return events + self._act(decision, dispatcher, tracker, intent)
+        return events + self._act(decision, dispatcher, tracker, may_start_dialogue)
 
     def _act(self, decision: Decision, dispatcher: CollectingDispatcher, tracker: Tracker,
-             intent: Optional[str]) -> List[Dict]:
+             may_start_dialogue: bool) -> List[Dict]:
         if decision.kind == "answer":
             aspect = decision.aspect
             if aspect == "overview" and tracker.get_slot("clarify_aspect") and not tracker.get_slot("measure"):
                 aspect = tracker.get_slot("clarify_aspect")
-            return self._answer(dispatcher, tracker, decision.measure, aspect, decision.self_check)
+            return self._answer(dispatcher, tracker, decision.measure, aspect, decision.self_check and may_start_dialogue)
         if decision.kind == "clarify":
             topic = next((kb().topics[t] for t in conversation.entity_values(tracker, "topic")), None)
             dispatcher.utter_message(**clarify_reply(decision.candidates, decision.aspect,
@@ -104,7 +102,7 @@ class ActionRespond(Action):
         if decision.kind == "smalltalk":
             dispatcher.utter_message(response=f"utter_{decision.smalltalk}")
             return []
-        if decision.kind == "checkup" and self.may_start_dialogue:
+        if decision.kind == "checkup" and may_start_dialogue:
             return self._start_checkup(dispatcher, tracker)
         if decision.kind == "which_measure":
             dispatcher.utter_message(**which_measure_reply(decision.aspect))
@@ -116,13 +114,14 @@ class ActionRespond(Action):
         return []
 
     def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, measure: str, aspect: str,
-                self_check: bool) -> List[Dict]:
+                start_check: bool = False) -> List[Dict]:
+        """The answer about one aspect of a measure; with start_check, then the eligibility form."""
         day = conversation.as_of(tracker)
         reply = answer(measure, aspect, day)
         dispatcher.utter_message(**answer_reply(reply))
         events = [SlotSet("measure", measure), SlotSet("aspect", aspect), SlotSet("clarify_candidates", None),
                   SlotSet("clarify_aspect", None)]
-        if not self_check or not self.may_start_dialogue:
+        if not start_check:
             return events
         if not reply.in_force:
             dispatcher.utter_message(text=ended_note(day), json_message={"check_skipped": "ended"})
@@ -143,7 +142,8 @@ class ActionRespond(Action):
                 SlotSet("failed_fact", None), SlotSet("checkup_start", len(conversation.answered(tracker))),
                 SlotSet("clarify_candidates", None), FollowupAction("checkup_form")]
 
-    def _correct(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[List[Dict]]:
+    def _correct(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                 may_start_dialogue: bool) -> Optional[List[Dict]]:
         """'不对，我交了两年' after a result: change that fact and give the result again."""
         target = correction_target(text, conversation.answered(tracker))
         if target is None:
@@ -156,7 +156,7 @@ class ActionRespond(Action):
             dispatcher.utter_message(**checkup_reply(checkup(facts, day)))
             return [SlotSet("facts", facts)]
         result = check(last, facts, day)
-        if result.eligible is None and result.in_force and self.may_start_dialogue:
+        if result.eligible is None and result.in_force and may_start_dialogue:
             # The correction reopened the question: ask what is still needed, then give the verdict.
             return [SlotSet("facts", facts), SlotSet("check_measure", last), SlotSet("skipped_facts", []),
                     SlotSet("pending_fact", None), FollowupAction("eligibility_form")]

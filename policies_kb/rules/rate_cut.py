@@ -7,27 +7,29 @@ from __future__ import annotations
 
 from ..schema import Measure
 from . import rule
-from .common import Assessment, Facts, Route, applicant_fits, judge, percent_text
+from .common import Condition, Facts, Route, Assessment, applicant_fits, judge, percent_text
+
+
+def _insured(f: Facts, fact_key: str, insurance: str, rate: str, source: str) -> Condition:
+    return judge(fact_key, source, f[fact_key],
+                 met=f"已参加{insurance}，无需申请，系统配置参数后自动执行{rate}",
+                 unmet=f"未参加{insurance}，不涉及{insurance}费率", unknown=f"需确认是否参加了{insurance}",
+                 needs=[fact_key])
 
 
 @rule("injury_rate_cut")
 def injury_rate_cut(f: Facts, m: Measure) -> Assessment:
-    insured = judge("injury_insured", "att:4:process", f["injury_insured"],
-                    met="已参加工伤保险，无需申请，系统配置参数后自动执行降低后的费率",
-                    unmet="未参加工伤保险，不涉及工伤保险费率", unknown="需确认是否参加了工伤保险",
-                    needs=["injury_insured"])
+    insured = _insured(f, "injury_insured", "工伤保险", "降低后的费率", "att:4:process")
     return Assessment(routes=[Route(None, (applicant_fits(f, m), insured))],
                       amount_text="通知未写明工伤保险费率降低的具体幅度")
 
 
 @rule("unemployment_rate_cut")
 def unemployment_rate_cut(f: Facts, m: Measure) -> Assessment:
-    insured = judge("unemployment_insured", "att:5:process", f["unemployment_insured"],
-                    met="已参加失业保险，无需申请，系统配置参数后自动执行1%的费率",
-                    unmet="未参加失业保险，不涉及失业保险费率", unknown="需确认是否参加了失业保险",
-                    needs=["unemployment_insured"])
+    total = percent_text(m.param("total_rate"))
+    insured = _insured(f, "unemployment_insured", "失业保险", f"{total}的费率", "att:5:process")
     return Assessment(
         routes=[Route(None, (applicant_fits(f, m), insured))],
-        amount_text=(f"失业保险费率按{percent_text(m.param('total_rate'))}执行，用人单位和个人分别执行"
+        amount_text=(f"失业保险费率按{total}执行，用人单位和个人分别执行"
                      f"{percent_text(m.param('employer_rate'))}和{percent_text(m.param('employee_rate'))}"),
     )
