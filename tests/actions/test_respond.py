@@ -105,3 +105,10 @@ def test_correction_after_a_result_reruns_the_check(dispatcher):
 def test_unclear_message(dispatcher):
     respond(dispatcher, make_tracker("嗯嗯那个啥", "nlu_fallback", 0.2))
     assert custom_payloads(dispatcher) == [{"unclear": True}]
+
+
+def test_server_wide_date_from_the_environment(dispatcher, monkeypatch):
+    monkeypatch.setenv("POLICYBOT_AS_OF", "2022-09-01")
+    respond(dispatcher, make_tracker("稳岗返还什么时候截止", "ask_job_retention_refund"))
+    payload = custom_payloads(dispatcher)[0]
+    assert payload["as_of"] == "2022-09-01" and payload["in_force"] is True
