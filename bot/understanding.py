@@ -105,9 +105,11 @@ class _Matchers:
         self.nlp = spacy.blank("zh")  # the default 'char' segmenter: phrases match at any character offset
         vocab = vocabulary()
         self.groups: Dict[str, Tuple[PhraseMatcher, Dict[str, Tuple[str, str]]]] = {}
-        # Measures, topics and out-of-scope subjects compete: the longest name wins (养老保险费缓缴 over 缓缴).
-        self._add_group("subject", [("measure", measure_phrases()), ("topic", topic_phrases()),
+        # Measures and out-of-scope subjects compete: the longest name wins. Topics are matched on their own
+        # (工伤险费 and 费率下调 may overlap) and dropped where a measure's name covers them.
+        self._add_group("subject", [("measure", measure_phrases()),
                                     ("out_of_scope", {term: term for term in vocab["out_of_scope_terms"]})])
+        self._add_group("topic", [("topic", topic_phrases())])
         self.aspect_order = list(vocab["aspects"])
         assert sorted(self.aspect_order) == sorted(ASPECTS), "bot/vocabulary.yml must rank every aspect"
         for strength in ("strong", "phrases"):
@@ -134,14 +136,17 @@ class _Matchers:
     def mentions(self, text: str) -> List[Mention]:
         doc = self.nlp.make_doc(text)
         found: List[Mention] = []
-        for matcher, lookup in self.groups.values():
+        for group, (matcher, lookup) in self.groups.items():
             matches = matcher(doc)
-            spans = [doc[start:end] for _, start, end in matches]
             keyed = {(start, end): self.nlp.vocab.strings[match_id] for match_id, start, end in matches}
-            for span in filter_spans(spans):
+            spans = [doc[start:end] for _, start, end in matches]
+            kept = spans if group == "topic" else filter_spans(spans)
+            for span in kept:
                 label, value = lookup[keyed[(span.start, span.end)]]
                 found.append(Mention(label, value, span.start_char, span.end_char, span.text))
-        return found
+        subjects = [m for m in found if m.label in ("measure", "out_of_scope")]
+        return [m for m in found if m.label != "topic" or not any(
+            s.start <= m.start and m.end <= s.end for s in subjects)]
 
     def aspect(self, mentions: List[Mention], text: str) -> Optional[str]:
         """Strong phrases anywhere; else the last clause with an aspect phrase; else the patterns."""
