@@ -62,6 +62,17 @@ def topic_candidates(topics: Sequence[str]) -> List[str]:
     return common or list(dict.fromkeys(m for group in standalone for m in group))
 
 
+def _narrowed_siblings(topics: Sequence[str], context_measure: str) -> List[str]:
+    """Measures sharing a topic with the one under discussion, narrowed by the words used now."""
+    groups = sorted((topic.measures for topic in kb().topics.values()
+                     if not topic.narrows_only and context_measure in topic.measures), key=len)
+    for group in groups:  # the closest family first: 缓缴 (3 measures) before 社保费减负 (5)
+        narrowed = [m for m in group if all(m in kb().topics[t].measures for t in topics)]
+        if narrowed:
+            return narrowed
+    return []
+
+
 def _short_follow_up(text: str) -> bool:
     """'那扩岗的呢', '工伤保险': a short message that changes the subject but not the question."""
     stripped = text.strip(" ？?。.!！")
@@ -96,6 +107,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         return Decision("clarify", aspect=aspect, candidates=list(measures))
 
     members = topic_candidates(topics) if topics else []
+    if not members and topics and context_measure and _short_follow_up(text):
+        members = _narrowed_siblings(topics, context_measure)  # "工伤的呢" after 养老保险费缓缴 → 工伤保险费缓缴
     if members:
         if len(members) == 1:
             return Decision("answer", members[0], answer_aspect, self_check=check)
@@ -117,6 +130,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     if bare_aspect_question:
         if context_measure:
             return Decision("answer", context_measure, answer_aspect, self_check=check)
+        if len(text) >= 7 and len(scored) > 1:  # "一次性补助怎么申请": offer the classifier's best guesses
+            return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
         return Decision("which_measure", aspect=aspect)
     if out_of_scope_terms or (intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT):
         return Decision("out_of_scope")

@@ -86,3 +86,16 @@ def test_small_talk_and_checkup_and_unclear():
     assert decide(ranking=rank(("greet", 0.99))).kind == "smalltalk"
     assert decide(ranking=rank(("policy_checkup", 0.8))).kind == "checkup"
     assert decide(ranking=rank(("nlu_fallback", 0.3), ("ask_startup_loan", 0.2))).kind == "unclear"
+
+
+def test_narrowing_word_after_an_answer_picks_the_sibling_measure():
+    d = decide(topics=["injury_insurance"], context_measure="pension_deferral", context_aspect="conditions",
+               text="工伤的呢")
+    assert (d.kind, d.measure, d.aspect) == ("answer", "injury_deferral", "conditions")
+
+
+def test_vague_question_without_context_offers_the_best_guesses():
+    ranking = rank(("ask_topic", 0.5), ("ask_retention_training_subsidy", 0.2), ("ask_migrant_lump_sum", 0.15))
+    d = decide(ranking=ranking, aspect="process", text="一次性补助怎么申请")
+    assert d.kind == "clarify" and d.candidates == ["retention_training_subsidy", "migrant_lump_sum"]
+    assert decide(ranking=ranking, aspect="process", text="怎么申请").kind == "which_measure"
