@@ -43,9 +43,17 @@ def is_question_intent(intent: Optional[str]) -> bool:
     return (intent or "").startswith("ask_") or intent in QUESTION_INTENTS
 
 
+CORRECTION_LEAD = re.compile(r"^(不对|错了|说错了|刚才说错了|更正|改一下|应该是|其实是)[，,：:\s]*")
+
+
+def is_correction(text: str) -> bool:
+    """'不对，我交了两年' corrects an earlier answer; a bare '不对' just answers no."""
+    return bool(CORRECTION.search(text)) and bool(CORRECTION_LEAD.sub("", text).strip(" 。.!！"))
+
+
 def parse_answer(key: str, text: str, intent: Optional[str]) -> Any:
     """The value of fact `key` in a reply; FactError when the reply does not give one."""
-    value = re.sub(r"^(不对|错了|说错了|刚才说错了|更正|改一下|应该是|其实是)[，,：:\s]*", "", text) or text
+    value = CORRECTION_LEAD.sub("", text) or text
     if kb().facts[key].type == "bool":
         if intent in AFFIRM_INTENTS:
             return True
@@ -98,7 +106,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         facts, answered = conversation.facts(tracker), conversation.answered(tracker)
         skipped = list(tracker.get_slot("skipped_facts") or [])
         pending = tracker.get_slot("pending_fact")
-        if CORRECTION.search(text) and answered:
+        if is_correction(text) and answered:
             target = correction_target(text, answered)
             if target:
                 key, value = target

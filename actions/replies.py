@@ -11,6 +11,7 @@ Only a measure answer has a top-level "measure" key.
 """
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any, Dict, List, Optional
 
@@ -29,7 +30,7 @@ def answer_reply(answer: Answer) -> Reply:
 
 def _choice_button(measure_id: str, aspect: Optional[str]) -> Dict[str, str]:
     entities = {"measure": measure_id, **({"aspect": aspect} if aspect else {})}
-    payload = "/choose_measure" + str(entities).replace("'", '"')
+    payload = "/choose_measure" + json.dumps(entities, ensure_ascii=False)
     return {"title": kb().measure(measure_id).name, "payload": payload}
 
 

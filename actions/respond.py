@@ -16,7 +16,7 @@ from policies_kb.loader import kb
 from policies_kb.numbers import find_number
 
 from . import conversation
-from .fact_forms import CORRECTION, correction_target, describe
+from .fact_forms import correction_target, describe, is_correction
 from .replies import (answer_reply, checkup_reply, clarify_reply, eligibility_reply, ended_note, out_of_scope_reply,
                       unclear_reply, which_measure_reply)
 from .resolution import Decision, resolve
@@ -69,7 +69,7 @@ class ActionRespond(Action):
                 aspect = conversation.aspect(tracker) or tracker.get_slot("clarify_aspect")
                 return events + self._answer(dispatcher, tracker, picked, aspect or "overview")
 
-        if intent == "inform" and CORRECTION.search(text) and tracker.get_slot("last_check"):
+        if intent == "inform" and is_correction(text) and tracker.get_slot("last_check"):
             corrected = self._correct(dispatcher, tracker, text, may_start_dialogue)
             if corrected is not None:
                 return events + corrected

@@ -106,3 +106,9 @@ def test_checkup_result_lists_what_fits(dispatcher):
     asyncio.run(ActionCheckupResult().run(dispatcher, make_tracker("x", slots={"facts": facts}), {}))
     report = custom_payloads(dispatcher)[0]["checkup"]
     assert "unemployment_benefit" in [r["measure"] for r in report["eligible"]]
+
+
+def test_bare_no_answers_the_question_rather_than_correcting(dispatcher):
+    slots = {"facts": {"job_seeking": True}, "answered_facts": ["job_seeking"]}
+    result = validate(dispatcher, "不对", "deny", "involuntary_separation", slots)
+    assert result["facts"] == {"job_seeking": True, "involuntary_separation": False}
