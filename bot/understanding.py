@@ -24,7 +24,7 @@ from policies_kb.schema import ASPECTS
 
 VOCABULARY_PATH = Path(__file__).parent / "vocabulary.yml"
 MIN_PINYIN_SYLLABLES = 3
-CLAUSE_BREAK = re.compile(r"[，,。.？?！!；;\s]+")
+CLAUSE_BREAK = re.compile(r"[，,、。.？?！!；;\s]+")
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,9 @@ class _Matchers:
         phrases = [m for m in mentions if m.label == "aspect_phrases"]
         if phrases:
             clause_of = [len(CLAUSE_BREAK.findall(text[:m.start])) for m in phrases]
-            last = max(clause_of)
-            return self._first_ranked({m.value for m, c in zip(phrases, clause_of) if c == last})
+            asking = {index for index, gap in enumerate(CLAUSE_BREAK.findall(text)) if "？" in gap or "?" in gap}
+            chosen = max((c for c in clause_of if c in asking), default=max(clause_of))
+            return self._first_ranked({m.value for m, c in zip(phrases, clause_of) if c == chosen})
         return next((aspect for aspect, pattern in self.aspect_patterns if pattern.search(text)), None)
 
     def _first_ranked(self, aspects) -> str:
