@@ -107,6 +107,11 @@ class CheckResult:
         }
 
 
+def kb_standard(measure: Measure) -> str:
+    """The measure's amount answer from the knowledge base, for rules that compute no sum of their own."""
+    return "".join(statement.text for statement in measure.aspects.amount)
+
+
 def _dates(measure: Measure, day: date, route: Optional[str]) -> Tuple[bool, Optional[date], Optional[date]]:
     """(in force, the end it passed, the start it has not reached) for the day."""
     periods = measure.periods_for(route)
@@ -203,7 +208,7 @@ def check(measure_key: str, facts: Optional[Mapping[str, Any]] = None, as_of: Op
         missing_facts=_missing(assessment.routes) if eligible is None else [],
         amount_yuan=assessment.amount_yuan if eligible is not False else None,
         amount_kind=assessment.amount_kind if eligible is not False and assessment.amount_yuan is not None else None,
-        amount_text=assessment.amount_text,
+        amount_text=assessment.amount_text or kb_standard(measure),
         amount_missing_facts=list(assessment.amount_needs) if eligible is not False else [], notes=notes,
     )
 

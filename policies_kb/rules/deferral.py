@@ -105,7 +105,4 @@ def insurance_deferral(f: Facts, m: Measure) -> Assessment:
               unmet="生产经营未出现暂时困难", unknown="需确认生产经营是否出现暂时困难",
               needs=["temporary_operating_difficulty"]),
     ))
-    return Assessment(
-        routes=[industry_route, area_route],
-        amount_text="缓缴的是单位缴费部分，缓缴期间免收滞纳金，期满后需足额补缴；不是发放补贴",
-    )
+    return Assessment(routes=[industry_route, area_route])

@@ -73,7 +73,8 @@ def job_retention_refund(f: Facts, m: Measure) -> Assessment:
                                            ("unemployment_insurance_paid_last_year", paid is not None)) if not known]
     amount = None if ratio is None or paid is None else round(paid * ratio, 2)
     standard = (f"按企业及其职工上年度实际缴纳失业保险费的{percent_text(ratio)}返还" if ratio is not None
-                else "大型企业按上年度实际缴纳失业保险费的50%返还，中小微企业按90%返还")
+                else f"大型企业按上年度实际缴纳失业保险费的{percent_text(m.param('refund_ratio_large'))}返还，"
+                     f"中小微企业按{percent_text(m.param('refund_ratio_sme'))}返还")
     if amount is not None:
         standard += f"：{number_text(paid, '元')}×{percent_text(ratio)}＝{number_text(amount, '元')}"
     return Assessment(routes=[route], amount_yuan=amount, amount_kind="exact" if amount is not None else None,
@@ -207,10 +208,7 @@ def skills_training_subsidy(f: Facts, m: Measure) -> Assessment:
               met="参加培训并已取得证书", unmet="须参加培训取得证书后才能申请补贴",
               unknown="需确认参加培训后是否取得了证书", needs=["certificate_kind"]),
     ))
-    return Assessment(
-        routes=[organiser, trainee],
-        amount_text="补贴标准按内人社发〔2019〕60号、内人社办发〔2020〕90号和包人社办字〔2021〕19号执行，本通知未列具体金额",
-    )
+    return Assessment(routes=[organiser, trainee])
 
 
 # ---- 11 技能提升补贴 ---------------------------------------------------------------------------------
@@ -244,6 +242,7 @@ def skill_upgrade_subsidy(f: Facts, m: Measure) -> Assessment:
               unknown="需确认今年已享受过几次技能提升补贴", needs=["skill_subsidy_claims_this_year"]),
     ))
     amount = m.param(_LEVEL_PARAMS[level]) if level in _LEVEL_PARAMS else None
-    standard = "初级（五级）1000元，中级（四级）1500元，高级（三级）2000元"
+    standard = "，".join(f"{label}{m.param(_LEVEL_PARAMS[code]):g}元" for code, label in
+                         (("level5", "初级（五级）"), ("level4", "中级（四级）"), ("level3", "高级（三级）")))
     return Assessment(routes=[route], amount_yuan=amount, amount_kind="exact" if amount else None,
                       amount_text=f"按证书等级：{standard}" + (f"；您的等级为{number_text(amount, '元')}" if amount else ""))

@@ -38,7 +38,7 @@ def unemployment_benefit(f: Facts, m: Measure) -> Assessment:
               met="有求职要求（失业登记可先申领失业保险金后再办理）", unmet="须有求职要求",
               unknown="需确认是否有求职要求", needs=["job_seeking"]),
     ))
-    return Assessment(routes=[route], amount_text="通知未规定失业保险金的具体标准和领取期限，以参保地经办机构核定为准")
+    return Assessment(routes=[route])
 
 
 @rule("migrant_lump_sum")
@@ -57,7 +57,7 @@ def migrant_lump_sum(f: Facts, m: Measure) -> Assessment:
               met="劳动合同期满未续订或提前解除", unmet="须为劳动合同期满未续订或者提前解除劳动合同",
               unknown="需确认劳动合同是否期满未续订或被提前解除", needs=["contract_ended_or_terminated"]),
     ))
-    return Assessment(routes=[route], amount_text="由失业保险经办机构根据工作时间长短支付，通知未规定具体标准")
+    return Assessment(routes=[route])
 
 
 @rule("unemployment_allowance")
@@ -84,9 +84,7 @@ def unemployment_allowance(f: Facts, m: Measure) -> Assessment:
                    Status.UNMET: "不符合领取失业保险金条件"}.get(benefit_status, "需确认是否符合领取失业保险金条件"),
                   "body:14", benefit_needs),
     ))
-    monthly = m.param("months_payable")
-    return Assessment(routes=[expired, not_qualified],
-                      amount_text=f"可申领{monthly:g}个月的失业补助金；通知未规定每月标准")
+    return Assessment(routes=[expired, not_qualified])
 
 
 @rule("temporary_living_allowance")
@@ -104,5 +102,4 @@ def temporary_living_allowance(f: Facts, m: Measure) -> Assessment:
               unmet="未参保缴费" if months == 0 else f"参保{months}个月，已满1年（可了解失业保险金）",
               unknown="需确认参保缴费了多少个月", needs=["unemployment_insurance_months"]),
     ))
-    payable = m.param("months_payable")
-    return Assessment(routes=[route], amount_text=f"可申领{payable:g}个月的临时生活补助；通知未规定每月标准")
+    return Assessment(routes=[route])

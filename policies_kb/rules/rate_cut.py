@@ -20,8 +20,7 @@ def _insured(f: Facts, fact_key: str, insurance: str, rate: str, source: str) ->
 @rule("injury_rate_cut")
 def injury_rate_cut(f: Facts, m: Measure) -> Assessment:
     insured = _insured(f, "injury_insured", "工伤保险", "降低后的费率", "att:4:process")
-    return Assessment(routes=[Route(None, (applicant_fits(f, m), insured))],
-                      amount_text="通知未写明工伤保险费率降低的具体幅度")
+    return Assessment(routes=[Route(None, (applicant_fits(f, m), insured))])
 
 
 @rule("unemployment_rate_cut")

@@ -143,7 +143,8 @@ def startup_service_subsidy(f: Facts, m: Measure) -> Assessment:
     ))
     amount = m.param(_TIERS[tier]) if tier in _TIERS else None
     return Assessment(routes=[route], amount_yuan=amount, amount_kind="exact" if amount else "tiers",
-                      amount_text="经评估分三个档次，分别给予2000元、1500元、1000元" +
+                      amount_text="经评估分三个档次，分别给予" + "、".join(
+                          f"{m.param(key):g}元" for key in _TIERS.values()) + "的创业服务补贴" +
                                   (f"；{enum_label('service_rating_tier', tier)}为{number_text(amount, '元')}" if amount else ""))
 
 
