@@ -75,7 +75,7 @@ class CheckResult:
         else:
             text = f"目前还不能确定是否符合“{name}”"
         if self.eligible is not False and self.amount_text:
-            text += f"；标准：{self.amount_text}"
+            text += f"；标准：{self.amount_text.rstrip('。')}"
         return text + "。" + validity_sentence(self.measure, self.as_of, self.route)
 
     def to_dict(self) -> Dict[str, Any]:
