@@ -28,8 +28,8 @@ validate: install  ## check generated files are current and the Rasa data is con
 train: validate  ## train the model if the data, config or knowledge base changed (progress is shown)
 	$(RASA) train $(RASA_ARGS) --data data --out models --fixed-model-name policybot
 
-run: train  ## install, train if needed, start the action server and chat in the shell (REST on :5005)
-	scripts/chat.sh
+run: train  ## install, train if needed, start both servers and chat in the terminal (AS_OF=2022-09-01 replays a date)
+	scripts/chat.sh $(if $(AS_OF),--as-of $(AS_OF))
 
 servers: train  ## start the Rasa and action servers in the background (scripts/servers.sh stop ends them)
 	scripts/servers.sh start

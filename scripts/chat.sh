@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# Chat with the assistant in the terminal: starts the action server, then `rasa shell` (which also
-# serves the REST channel on http://127.0.0.1:5005). The action server stops when the shell ends.
+# Chat with the assistant in the terminal: starts the action server and the Rasa server (REST on
+# http://127.0.0.1:5005, SQLite tracker store) in the background, then a terminal chat client.
+# Both servers stop when the chat ends. Pass --as-of YYYY-MM-DD to replay another date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-export RASA_TELEMETRY_ENABLED=false
-mkdir -p var
-SANIC_HOST=127.0.0.1 "$BIN/rasa" run actions --actions actions -p 5055 >var/actions.log 2>&1 &
-actions_pid=$!
-trap 'kill $actions_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do curl -fsS http://127.0.0.1:5055/health >/dev/null 2>&1 && break; sleep 1; done
-echo "正在加载模型（约1分钟）… 输入 /stop 退出。"
-"$BIN/rasa" shell -m models --endpoints bot/endpoints.yml --credentials bot/credentials.yml
+export BIN
+trap 'scripts/servers.sh stop' EXIT
+echo "正在启动服务并加载模型（约半分钟）…"
+scripts/servers.sh start
+"$BIN/python" scripts/chat.py "$@"
