@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -45,6 +45,12 @@ def intent_ranking(tracker: Tracker) -> List[Dict[str, Any]]:
     return [item for item in ranking if item.get("name")]
 
 
+def intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+    """The latest message's intent name and confidence."""
+    parsed = tracker.latest_message.get("intent") or {}
+    return parsed.get("name"), float(parsed.get("confidence") or 0)
+
+
 def entity_values(tracker: Tracker, name: str) -> List[str]:
     seen: List[str] = []
     for entity in tracker.latest_message.get("entities") or []:
@@ -59,6 +65,10 @@ def facts(tracker: Tracker) -> Dict[str, Any]:
 
 def answered(tracker: Tracker) -> List[str]:
     return list(tracker.get_slot("answered_facts") or [])
+
+
+def skipped(tracker: Tracker) -> List[str]:
+    return list(tracker.get_slot("skipped_facts") or [])
 
 
 def aspect(tracker: Tracker) -> Optional[str]:

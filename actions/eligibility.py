@@ -43,7 +43,7 @@ class ActionAskFactAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         facts = conversation.facts(tracker)
-        skipped = list(tracker.get_slot("skipped_facts") or [])
+        skipped = conversation.skipped(tracker)
         form = (tracker.active_loop or {}).get("name")
         if form == "checkup_form":
             key = next_checkup_fact(tracker, facts, skipped)

@@ -83,7 +83,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
 
     @staticmethod
     def _is_question(tracker: Tracker, intent: Optional[str]) -> bool:
-        confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
+        _, confidence = conversation.intent(tracker)
         asks = is_question_intent(intent)
         if intent == "ask_followup":
             asks = bool(conversation.entity_values(tracker, "aspect"))
@@ -95,16 +95,15 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: Dict[Text, Any]) -> List[Text]:
-        facts = conversation.facts(tracker)
-        skipped = list(tracker.get_slot("skipped_facts") or [])
+        facts, skipped = conversation.facts(tracker), conversation.skipped(tracker)
         return ["fact_answer"] if self.next_fact(tracker, facts, skipped) else []
 
     async def validate_fact_answer(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:
         text = conversation.text(tracker)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent, _ = conversation.intent(tracker)
         facts, answered = conversation.facts(tracker), conversation.answered(tracker)
-        skipped = list(tracker.get_slot("skipped_facts") or [])
+        skipped = conversation.skipped(tracker)
         pending = tracker.get_slot("pending_fact")
         if is_correction(text) and answered:
             target = correction_target(text, answered)

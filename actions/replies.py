@@ -104,7 +104,7 @@ def checkup_reply(report: Checkup) -> Reply:
     return {"text": "\n".join(lines), "json_message": {"checkup": report.to_dict()}}
 
 
-def question_reply(fact_key: str, checking: Optional[str], progress: Optional[str] = None) -> Reply:
+def question_reply(fact_key: str, checking: Optional[str]) -> Reply:
     """One question for the eligibility dialogue, with answer buttons where the answers are few."""
     spec = kb().facts[fact_key]
     buttons: List[Dict[str, str]] = []
@@ -114,8 +114,7 @@ def question_reply(fact_key: str, checking: Optional[str], progress: Optional[st
         values = kb().fact_values(fact_key)
         if len(values) <= 12:
             buttons = [{"title": v.label, "payload": v.label} for v in values]
-    text = spec.question + (f"（{progress}）" if progress else "")
-    return {"text": text, "buttons": buttons,
+    return {"text": spec.question, "buttons": buttons,
             "json_message": {"asking": {"fact": fact_key, "type": spec.type, "for": checking}}}
 
 

@@ -41,6 +41,12 @@ def _picked_candidate(text: str, named: List[str], candidates: List[str]) -> Opt
     return hits[0] if len(hits) == 1 else None
 
 
+def _new_dialogue(facts: Dict[str, Any], form: str) -> List[Dict]:
+    """Events that start a question-asking form afresh, keeping what is already known about the user."""
+    return [SlotSet("facts", facts), SlotSet("skipped_facts", []), SlotSet("pending_fact", None),
+            SlotSet("failed_fact", None), FollowupAction(form)]
+
+
 class ActionRespond(Action):
     def name(self) -> Text:
         return "action_respond"
@@ -54,7 +60,7 @@ class ActionRespond(Action):
         if conversation.message_as_of(tracker):
             events.append(SlotSet("as_of", conversation.message_as_of(tracker).isoformat()))
         text = conversation.text(tracker)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent, _ = conversation.intent(tracker)
 
         if intent == "choose_measure":
             chosen = conversation.entity_values(tracker, "measure")
@@ -128,8 +134,7 @@ class ActionRespond(Action):
             return events
         dispatcher.utter_message(text=CHECK_INTRO)
         facts = {**conversation.mentioned_facts(tracker), **conversation.facts(tracker)}
-        return events + [SlotSet("check_measure", measure), SlotSet("facts", facts), SlotSet("skipped_facts", []),
-                         SlotSet("pending_fact", None), SlotSet("failed_fact", None), FollowupAction("eligibility_form")]
+        return events + [SlotSet("check_measure", measure), *_new_dialogue(facts, "eligibility_form")]
 
     def _start_checkup(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
         facts = {**conversation.mentioned_facts(tracker), **conversation.facts(tracker)}
@@ -138,9 +143,8 @@ class ActionRespond(Action):
         if {"startup_person_category", "certificate_level", "employment_status"} & set(facts):
             facts.setdefault("applicant", "person")
         dispatcher.utter_message(text=CHECKUP_INTRO)
-        return [SlotSet("facts", facts), SlotSet("skipped_facts", []), SlotSet("pending_fact", None),
-                SlotSet("failed_fact", None), SlotSet("checkup_start", len(conversation.answered(tracker))),
-                SlotSet("clarify_candidates", None), FollowupAction("checkup_form")]
+        return [SlotSet("checkup_start", len(conversation.answered(tracker))), SlotSet("clarify_candidates", None),
+                *_new_dialogue(facts, "checkup_form")]
 
     def _correct(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                  may_start_dialogue: bool) -> Optional[List[Dict]]:
@@ -158,7 +162,6 @@ class ActionRespond(Action):
         result = check(last, facts, day)
         if result.eligible is None and result.in_force and may_start_dialogue:
             # The correction reopened the question: ask what is still needed, then give the verdict.
-            return [SlotSet("facts", facts), SlotSet("check_measure", last), SlotSet("skipped_facts", []),
-                    SlotSet("pending_fact", None), FollowupAction("eligibility_form")]
+            return [SlotSet("check_measure", last), *_new_dialogue(facts, "eligibility_form")]
         dispatcher.utter_message(**eligibility_reply(result))
         return [SlotSet("facts", facts)]
