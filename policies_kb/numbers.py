@@ -86,14 +86,18 @@ def parse_ratio(text: str) -> float:
     return value if value <= 1 else value / 100
 
 
+_YEARS = re.compile(r"([0-9.零〇一二两兩三四五六七八九十]+)\s*(?:周年|年)(半)?(?:零?([0-9零一二两兩三四五六七八九十]+)个?月)?")
+
+
 def parse_months(text: str) -> float:
-    """A duration in months: '两年' -> 24, '一年半' -> 18, '6个月' -> 6, '半年' -> 6, bare numbers are months."""
-    cleaned = str(text).strip()
-    years = re.fullmatch(r"(.+?)(?:周年|年)(半)?(?:零?(.+?)个?月)?(?:了|多)?", cleaned)
-    if years and years.group(1) != "半":
+    """A duration in months: '两年' -> 24, '一年半' -> 18, '6个月' -> 6, '半年' -> 6, '签了三年的' -> 36,
+    '一年以上' -> 12 (at least a year); bare numbers are months."""
+    cleaned = str(text).translate(_FULL_WIDTH).strip()
+    years = _YEARS.search(cleaned)
+    if years:
         months = parse_number(years.group(1)) * 12 + (6 if years.group(2) else 0)
         return months + (parse_number(years.group(3)) if years.group(3) else 0)
-    if cleaned.startswith("半年"):
+    if "半年" in cleaned:
         return 6
     return parse_number(cleaned)
 
