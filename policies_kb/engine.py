@@ -104,15 +104,15 @@ class CheckResult:
         """Ended or not yet started: no promise, but say how the conditions would have come out."""
         name, day = self.measure.name, chinese_date(self.as_of)
         if self.ended_on:
-            when = f"该政策已于{chinese_date(self.ended_on)}执行期满，截至{day}已不能申请"
+            when = f"已于{chinese_date(self.ended_on)}执行期满，截至{day}已不能申请"
         else:
-            when = f"该政策自{chinese_date(self.starts_on)}起执行，截至{day}尚未开始，还不能申请"
+            when = f"自{chinese_date(self.starts_on)}起执行，截至{day}尚未开始，还不能申请"
         if self.conditions_met:
-            text = f"按通知所列条件，您的情况原本符合“{name}”，但{when}"
+            text = f"按通知所列条件，您的情况原本符合“{name}”，但该政策{when}"
             if self.amount_in_period_yuan is not None and self.ended_on:
                 text += f"（按标准，执行期内应为{number_text(self.amount_in_period_yuan, '元')}，现已不能申领）"
         elif self.conditions_met is False:
-            text = f"按通知所列条件，您不符合“{name}”，而且{when}"
+            text = f"按通知所列条件，您不符合“{name}”，而且该政策{when}"
         else:
             text = f"“{name}”{when}"
         if self.amount_text:

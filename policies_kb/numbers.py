@@ -13,7 +13,7 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "貳": 2,
 _SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _CHINESE_NUMBER = re.compile("[" + "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS) + "点點半]+")
-_ARABIC = re.compile(r"(\d+(?:\.\d+)?)\s*([十百千万萬亿億]?)")
+_ARABIC = re.compile(r"((?<![\d.])-?\d+(?:\.\d+)?)\s*([十百千万萬亿億]?)")  # "-1" stays negative: a minimum refuses it
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
 
 
