@@ -34,6 +34,9 @@ class ValidateEligibilityForm(FactQuestionForm):
     def next_fact(self, tracker: Tracker, facts: Dict[str, Any], skipped: List[str]) -> Optional[str]:
         return next_eligibility_fact(tracker, facts, skipped)
 
+    def measure_in_view(self, tracker: Tracker) -> Optional[str]:
+        return tracker.get_slot("check_measure")
+
 
 class ActionAskFactAnswer(Action):
     """Asks the next question of whichever fact-collecting form is active."""

@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from policies_kb.facts import FactError, coerce, enum_label, parse_bool
+from policies_kb.facts import FactError, coerce, enum_label, match_enum, parse_bool
 from policies_kb.loader import kb
 
 from . import conversation
@@ -23,6 +23,7 @@ from . import conversation
 QUESTION_INTENTS = ("ask_topic", "ask_followup", "policy_checkup", "out_of_scope", "bot_challenge", "human_handoff")
 QUESTION_CONFIDENCE = 0.7
 CORRECTION = re.compile(r"不对|错了|说错|搞错|写错|改成|改为|改一下|更正|应该是|其实是|纠正")
+REFUSAL = re.compile(r"不方便(说|透露|讲)|不想(说|回答|透露)|不告诉|保密|别问了|不用问了|直接告诉我|你就告诉我")
 UNSURE = re.compile(r"不知道|不清楚|不确定|不太清楚|说不好|不记得|不了解|没听说|不懂|跳过")
 AFFIRM_INTENTS, DENY_INTENTS = ("affirm",), ("deny",)
 
@@ -46,6 +47,14 @@ def is_question_intent(intent: Optional[str]) -> bool:
 CORRECTION_LEAD = re.compile(r"^(不对|错了|说错了|刚才说错了|更正|改一下|应该是|其实是)[，,：:\s]*")
 
 
+WHAT_IF = re.compile(r"^(那|那要是|那如果)?(如果|假如|要是|假设|若是|换成|万一)")
+
+
+def is_what_if(text: str) -> bool:
+    """'如果我是自己辞职的呢': the same check with a changed fact."""
+    return bool(WHAT_IF.search(text.strip()))
+
+
 def is_correction(text: str) -> bool:
     """'不对，我交了两年' corrects an earlier answer; a bare '不对' just answers no."""
     return bool(CORRECTION.search(text)) and bool(CORRECTION_LEAD.sub("", text).strip(" 。.!！"))
@@ -65,6 +74,17 @@ def parse_answer(key: str, text: str, intent: Optional[str]) -> Any:
             raise FactError(f"not a yes/no answer: {text!r}")
         return answer
     return coerce(key, value)
+
+
+def _strict_answer(key: str, text: str, intent: Optional[str]) -> Any:
+    """The asked fact's value when a reply that states other facts also answers it plainly, else None
+    ("我们一直有交失业险" must not answer "是否亏损" with its 有)."""
+    kind = kb().facts[key].type
+    if kind == "bool":
+        return parse_bool(CORRECTION_LEAD.sub("", text) or text, loose=False)
+    if kind == "enum":
+        return match_enum(key, text)
+    return None  # the reply's numbers are the stated facts' ("参保60人" does not answer "裁了多少人")
 
 
 def correction_target(text: str, answered: List[str]) -> Optional[Tuple[str, Any]]:
@@ -93,6 +113,19 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
     def next_fact(self, tracker: Tracker, facts: Dict[str, Any], skipped: List[str]) -> Optional[str]:
         """The fact to ask next, or None when the form has all it needs."""
 
+    def open_facts(self, tracker: Tracker, facts: Dict[str, Any], skipped: List[str]) -> List[str]:
+        """Every fact the form would still ask, in order (skipping each in turn)."""
+        remaining: List[str] = []
+        while True:
+            key = self.next_fact(tracker, facts, skipped + remaining)
+            if key is None or key in remaining:
+                return remaining
+            remaining.append(key)
+
+    def measure_in_view(self, tracker: Tracker) -> Optional[str]:
+        """The measure being checked (None: all of them, as in the 政策体检); stated facts are read for it."""
+        return None
+
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: Dict[Text, Any]) -> List[Text]:
         facts, skipped = conversation.facts(tracker), conversation.skipped(tracker)
@@ -114,10 +147,24 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
                 return {"fact_answer": None, "facts": facts}
         if pending is None:
             return {"fact_answer": None}
+        # Whatever else the reply states ("交了10个月", "如果我是自己辞职的呢") is taken too, and never asked again.
+        stated = {key: value for key, value in conversation.stated_facts(tracker, self.measure_in_view(tracker), facts)
+                  .items() if facts.get(key) != value}
         # "失业金在哪里申请" asked mid-check is a question; "正在领失业金" answers 就业状态.
         question_like = is_question_intent(intent) and bool(
             conversation.entity_values(tracker, "measure")
             or [t for t in conversation.entity_values(tracker, "topic") if not kb().topics[t].narrows_only])
+        if REFUSAL.search(text):
+            # "这些我不方便说，你就告诉我最多能拿多少": stop asking; the result gives the standard and what is open.
+            remaining = [key for key in self.open_facts(tracker, facts, skipped) if key not in skipped]
+            dispatcher.utter_message(text="好的，不方便说也没关系，我先按通知的标准告诉您，具体能否享受以经办机构审核为准。")
+            return {"fact_answer": None, "skipped_facts": skipped + remaining, "failed_fact": None}
+        if stated:
+            if pending not in stated and not question_like:
+                answer = _strict_answer(pending, text, intent)
+                if answer is not None:
+                    stated[pending] = answer
+            return self._take(dispatcher, facts, answered, stated, pending)
         if not question_like and UNSURE.search(text):
             skipped.append(pending)
             dispatcher.utter_message(text="没关系，这一项先跳过，结果中会说明还需确认的情况。")
@@ -149,3 +196,14 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
             return {"fact_answer": None, "failed_fact": pending}
         facts[pending] = value
         return {"fact_answer": None, "facts": facts, "answered_facts": answered + [pending], "failed_fact": None}
+
+    @staticmethod
+    def _take(dispatcher: CollectingDispatcher, facts: Dict[str, Any], answered: List[str], stated: Dict[str, Any],
+              pending: str) -> Dict[Text, Any]:
+        """Record every fact a reply gives; say back the ones that were not the question asked."""
+        others = [key for key in stated if key != pending]
+        if others:
+            dispatcher.utter_message(text="好的，已记下：" + "；".join(describe(key, stated[key]) for key in others) + "。")
+        facts.update(stated)
+        order = answered + [key for key in stated if key not in answered]
+        return {"fact_answer": None, "facts": facts, "answered_facts": order, "failed_fact": None}

@@ -28,6 +28,23 @@ def answer_reply(answer: Answer) -> Reply:
     return {"text": answer.text(), "json_message": {**answer.payload(), "as_of": answer.as_of.isoformat()}}
 
 
+def case_reply(answer: Answer, understood: List[str]) -> Reply:
+    """The start of a judgement on the person's own case: the measure answered, what was understood."""
+    return {"text": f"{answer.heading}\n好的，按您说的情况（{'；'.join(understood)}）来判断。",
+            "json_message": {**answer.payload(), "as_of": answer.as_of.isoformat()}}
+
+
+VERDICTS = {"eligible": "符合", "not_eligible": "不符合", "undetermined": "还不能确定", "ended": "已执行期满，不能申请",
+            "not_started": "尚未开始执行"}
+
+
+def verdict_change(before: str, after: str) -> str:
+    """'不符合（原来是：符合）' — how a changed fact moved the verdict."""
+    if before == after:
+        return f"{VERDICTS[after]}（结论不变）。"
+    return f"{VERDICTS[after]}（原来是：{VERDICTS[before]}）。"
+
+
 def _choice_button(measure_id: str, aspect: Optional[str]) -> Dict[str, str]:
     entities = {"measure": measure_id, **({"aspect": aspect} if aspect else {})}
     payload = "/choose_measure" + json.dumps(entities, ensure_ascii=False)

@@ -11,16 +11,18 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from policies_kb.answers import answer
-from policies_kb.engine import check, checkup
+from policies_kb.engine import check, checkup, facts_read
 from policies_kb.loader import kb
 from policies_kb.numbers import find_number
 
 from . import conversation
-from .fact_forms import correction_target, describe, is_correction
-from .replies import (answer_reply, checkup_reply, clarify_reply, eligibility_reply, ended_note, out_of_scope_reply,
-                      unclear_reply, which_measure_reply)
+from .fact_forms import correction_target, describe, is_correction, is_what_if
+from .replies import (answer_reply, case_reply, checkup_reply, clarify_reply, eligibility_reply, ended_note,
+                      out_of_scope_reply, unclear_reply, verdict_change, which_measure_reply)
 from .resolution import Decision, resolve
 
+# Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
+WHO_ASKS = {"applicant", "org_type"}
 CHECK_INTRO = "下面我问您几个问题，帮您初步判断是否符合条件（随时可以说“算了”退出）。"
 CHECKUP_INTRO = "好的，我来帮您做个政策体检：先问几个简单问题（随时可以说“算了”退出）。"
 
@@ -39,6 +41,23 @@ def _picked_candidate(text: str, named: List[str], candidates: List[str]) -> Opt
             if any(name[i:i + 2] in text and not any(name[i:i + 2] in other for o, other in names.items() if o != m)
                    for i in range(len(name) - 1))]
     return hits[0] if len(hits) == 1 else None
+
+
+def _case_facts(tracker: Tracker, measure: str, known: Dict[str, Any]) -> Dict[str, Any]:
+    """What the message says about the person's own case that the measure's rule reads: stated numbers
+    and yes/no facts, and named values (餐饮, 小型企业) it did not know yet."""
+    reads = facts_read(measure, known)
+    named = {key: value for key, value in conversation.mentioned_facts(tracker).items()
+             if key in reads and key not in known}
+    return {**named, **conversation.stated_facts(tracker, measure, known)}
+
+
+def _stays_on(tracker: Tracker, measure: str) -> bool:
+    """Nothing in the message points away from the measure under discussion (another measure, a topic
+    that does not include it)."""
+    named = conversation.entity_values(tracker, "measure")
+    topics = [kb().topics[t] for t in conversation.entity_values(tracker, "topic")]
+    return all(m == measure for m in named) and all(measure in t.measures or t.narrows_only for t in topics)
 
 
 def _new_dialogue(facts: Dict[str, Any], form: str) -> List[Dict]:
@@ -75,10 +94,16 @@ class ActionRespond(Action):
                 aspect = conversation.aspect(tracker) or tracker.get_slot("clarify_aspect")
                 return events + self._answer(dispatcher, tracker, picked, aspect or "overview")
 
-        if intent == "inform" and is_correction(text) and tracker.get_slot("last_check"):
+        if tracker.get_slot("last_check") and (is_what_if(text) or (intent == "inform" and is_correction(text))):
             corrected = self._correct(dispatcher, tracker, text, may_start_dialogue)
             if corrected is not None:
                 return events + corrected
+
+        context = tracker.get_slot("measure")
+        if context and may_start_dialogue and _stays_on(tracker, context) \
+                and set(_case_facts(tracker, context, conversation.facts(tracker))) - WHO_ASKS:
+            # "分公司那边25个人，裁了5个" after an answer: the person's own case for the measure under discussion.
+            return events + self._answer(dispatcher, tracker, context, "conditions", start_check=True)
 
         decision = resolve(
             intent=intent, ranking=conversation.intent_ranking(tracker),
@@ -124,17 +149,30 @@ class ActionRespond(Action):
         """The answer about one aspect of a measure; with start_check, then the eligibility form."""
         day = conversation.as_of(tracker)
         reply = answer(measure, aspect, day)
-        dispatcher.utter_message(**answer_reply(reply))
+        known = conversation.facts(tracker)
+        stated = _case_facts(tracker, measure, known) if start_check else {}
         events = [SlotSet("measure", measure), SlotSet("aspect", aspect), SlotSet("clarify_candidates", None),
                   SlotSet("clarify_aspect", None)]
+        described = bool(set(stated) - WHO_ASKS)
+        if described:
+            # The person described their case: judge it instead of reciting the whole rule.
+            dispatcher.utter_message(**case_reply(reply, [describe(key, value) for key, value in stated.items()]))
+        else:
+            dispatcher.utter_message(**answer_reply(reply))
         if not start_check:
             return events
+        facts = {**conversation.mentioned_facts(tracker), **known, **stated}
         if not reply.in_force:
+            if described:  # what the facts would have given, and that the measure has ended
+                dispatcher.utter_message(**eligibility_reply(check(measure, facts, day)))
+                return events + [SlotSet("facts", facts), SlotSet("last_check", measure)]
             dispatcher.utter_message(text=ended_note(day), json_message={"check_skipped": "ended"})
             return events
-        dispatcher.utter_message(text=CHECK_INTRO)
-        facts = {**conversation.mentioned_facts(tracker), **conversation.facts(tracker)}
-        return events + [SlotSet("check_measure", measure), *_new_dialogue(facts, "eligibility_form")]
+        if not described:
+            dispatcher.utter_message(text=CHECK_INTRO)
+        answered = conversation.answered(tracker) + [key for key in stated if key not in conversation.answered(tracker)]
+        return events + [SlotSet("check_measure", measure), SlotSet("answered_facts", answered),
+                         *_new_dialogue(facts, "eligibility_form")]
 
     def _start_checkup(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
         facts = {**conversation.mentioned_facts(tracker), **conversation.facts(tracker)}
@@ -148,20 +186,30 @@ class ActionRespond(Action):
 
     def _correct(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                  may_start_dialogue: bool) -> Optional[List[Dict]]:
-        """'不对，我交了两年' after a result: change that fact and give the result again."""
-        target = correction_target(text, conversation.answered(tracker))
-        if target is None:
-            return None
-        key, value = target
-        facts = {**conversation.facts(tracker), key: value}
-        dispatcher.utter_message(text=f"好的，已更正：{describe(key, value)}。")
+        """'不对，我交了两年' or '如果我是自己辞职的呢' after a result: change those facts, judge again, and
+        say how the verdict moved. A fact nobody asked about yet is taken as new information."""
         day, last = conversation.as_of(tracker), tracker.get_slot("last_check")
+        before = conversation.facts(tracker)
+        changes = conversation.stated_facts(tracker, None if last == "checkup" else last, before)
+        if not changes:
+            target = correction_target(text, conversation.answered(tracker))
+            if target is None:
+                return None
+            changes = dict([target])
+        facts = {**before, **changes}
+        changed = "；".join(describe(key, value) for key, value in changes.items())
+        answered = conversation.answered(tracker) + [key for key in changes if key not in conversation.answered(tracker)]
+        events = [SlotSet("facts", facts), SlotSet("answered_facts", answered)]
         if last == "checkup":
+            dispatcher.utter_message(text=f"好的，按“{changed}”重新体检。")
             dispatcher.utter_message(**checkup_reply(checkup(facts, day)))
-            return [SlotSet("facts", facts)]
+            return events
         result = check(last, facts, day)
         if result.eligible is None and result.in_force and may_start_dialogue:
-            # The correction reopened the question: ask what is still needed, then give the verdict.
-            return [SlotSet("check_measure", last), *_new_dialogue(facts, "eligibility_form")]
+            # The change reopened the question: ask what is still needed, then give the verdict.
+            dispatcher.utter_message(text=f"好的，已按“{changed}”更新，还需要再确认几项。")
+            return events[1:] + [SlotSet("check_measure", last), *_new_dialogue(facts, "eligibility_form")]
+        previous = check(last, before, day).status
+        dispatcher.utter_message(text=f"好的，按“{changed}”重新判断：{verdict_change(previous, result.status)}")
         dispatcher.utter_message(**eligibility_reply(result))
-        return [SlotSet("facts", facts)]
+        return events

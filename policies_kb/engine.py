@@ -266,6 +266,14 @@ def check(measure_key: str, facts: Optional[Mapping[str, Any]] = None, as_of: Op
     )
 
 
+def facts_read(measure_key: str, facts: Optional[Mapping[str, Any]] = None) -> List[str]:
+    """The facts a measure's rule looks at for this applicant: what a stated fact may be used as."""
+    measure = kb().measure(measure_key)
+    view = Facts(coerce_all(facts))
+    RULES[measure.id](view, measure)
+    return list(view.read)
+
+
 PENDING_PROCEDURE = "procedure_pending"
 
 

@@ -1,5 +1,6 @@
 """Entities from the knowledge base: `measure` (id), `topic` (id), `aspect`, `out_of_scope` (term),
-the prefillable fact values (industry, enterprise_size, ...) and `self_check` ("我能申请吗").
+the prefillable fact values (industry, enterprise_size, ...), `stated_fact` (numbers and yes/no facts said
+in passing, bot/stated_facts.py) and `self_check` ("我能申请吗").
 
 Matching is deterministic (bot.understanding); nothing is learned, so there is nothing to train.
 """
@@ -15,6 +16,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.stated_facts import stated_facts
 from bot.understanding import understand
 
 
@@ -26,6 +28,10 @@ def entities_for(text: str) -> List[Dict[str, Any]]:
     entities = [{"entity": m.label, "value": m.value, "start": m.start, "end": m.end, "confidence": 1.0,
                  "extractor": name, **({"fuzzy": True} if m.fuzzy else {})} for m in found.mentions
                 if m.label in ("measure", "topic", "out_of_scope") or facts.get(m.label) == m.value]
+    # Facts stated in passing ("参保60来号人", "裁了3个"): the check in progress picks among the candidates.
+    entities += [{"entity": "stated_fact", "role": fact.role, "value": fact.value, "candidates": list(fact.candidates),
+                  "start": fact.start, "end": fact.end, "confidence": 1.0, "extractor": name}
+                 for fact in stated_facts(text) if fact.candidates]
     for entity, value in (("aspect", found.aspect), ("self_check", "true" if found.self_check else None)):
         if value:
             entities.append({"entity": entity, "value": value, "start": 0, "end": len(text), "confidence": 1.0,

@@ -59,10 +59,13 @@ class Facts:
 
     def __init__(self, values: Dict[str, Any]):
         self._values = values
+        self.read: List[str] = []  # every key the rule looked at, in order: what a check can use
 
     def __getitem__(self, key: str) -> Any:
         if key not in kb().facts:
             raise KeyError(f"rule reads {key!r}, which is not in data/facts.yaml")
+        if key not in self.read:
+            self.read.append(key)
         return self._values.get(key)
 
     def known(self, key: str) -> bool:

@@ -30,8 +30,9 @@ def test_yes_no_by_intent_and_by_words(dispatcher):
 
 def test_enum_by_everyday_name(dispatcher):
     assert validate(dispatcher, "没工作", "inform", "employment_status")["facts"] == {"employment_status": "unemployed"}
+    # 被辞退 also says the separation was not the person's own choice: both are taken.
     assert validate(dispatcher, "被公司辞退了", "inform", "employment_status")["facts"] == {
-        "employment_status": "unemployed"}
+        "employment_status": "unemployed", "involuntary_separation": True}
 
 
 def test_unsure_skips_the_question(dispatcher):

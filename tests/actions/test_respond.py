@@ -81,7 +81,7 @@ def test_metadata_date_replays_2022_and_is_remembered(dispatcher):
                                               metadata=TODAY_2022))
     assert custom_payloads(dispatcher)[0]["in_force"] is True
     assert slot_events(events)["as_of"] == "2022-09-01"
-    assert slot_events(events)["facts"] == {}  # "公司" alone does not say the organisation type
+    assert slot_events(events)["facts"] == {"org_type": "enterprise"}  # "我们公司": a company is an enterprise
     assert followups(events) == ["eligibility_form"]
 
 

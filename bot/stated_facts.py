@@ -1,0 +1,134 @@
+"""Facts a person states in passing: "我们厂参保的有60来号人，去年裁了3个" -> 参保职工60人, 裁员3人.
+
+Patterns and phrases live in bot/stated_facts.yml; numbers are read by policies_kb.numbers, so
+三十几, 60来, 4万多, 两年零两个月 mean the same here as in a form's answer. Each mention keeps the
+facts it may stand for (`candidates`); the check in progress picks the one its measure reads
+(`resolve`). Pure Python: the Rasa component (bot/components/policy_entities.py), the actions and
+the tests all use it.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+import yaml
+
+from policies_kb.numbers import parse_months, parse_number
+
+CUES_PATH = Path(__file__).parent / "stated_facts.yml"
+# A number as people write it, with its approximations: 60来, 三十几, 4万多, 1.8万, 两千五.
+NUMBER = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千])(?:[\d.零〇一二两三四五六七八九十百千万]*)(?:来|多|几|余)?(?:万多|万)?"
+DURATION = (r"(?:(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)(?:个)?(?:年半?|周年)(?:零?(?:\d+|[一二两三四五六七八九十]+)个?月)?"
+            r"|(?:\d+|[一二两三四五六七八九十]+)个?(?:来|多)?月|半年)(?:多)?")
+NEGATED = re.compile(r"(?:不是|并非|没有|并不是)$")
+
+
+@dataclass(frozen=True)
+class StatedFact:
+    role: str                     # what the words say (layoffs, contribution_duration …), from stated_facts.yml
+    candidates: Tuple[str, ...]   # the facts it may be, most likely first; empty for words read only to be ignored
+    value: Any
+    start: int
+    end: int
+    text: str
+
+
+@functools.lru_cache(maxsize=1)
+def cues() -> dict:
+    return yaml.safe_load(CUES_PATH.read_text(encoding="utf-8"))
+
+
+def _compile(pattern: str) -> re.Pattern:
+    # A number followed by 年/月 is a duration, not a count or a sum ("失业保险交了三年").
+    body = pattern.replace("{N}", f"(?P<n>{NUMBER})(?!\\s*(?:个?月|年|周|岁|天))").replace("{D}", f"(?P<d>{DURATION})")
+    return re.compile(body)
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> List[Tuple[str, Tuple[str, ...], str, re.Pattern]]:
+    compiled = []
+    for group in ("numbers", "durations"):
+        for cue in cues()[group]:
+            kind = cue.get("value") or ("months" if group == "durations" else "number")
+            for pattern in cue["patterns"]:
+                compiled.append((cue["role"], tuple(cue["facts"]), kind, _compile(pattern)))
+    return compiled
+
+
+def _number(text: str) -> Optional[float]:
+    try:
+        return parse_number(re.sub(r"(来|多|几|余)(?=万|$)", "", text))
+    except ValueError:
+        return None
+
+
+def _value(kind: str, match: re.Match) -> Optional[float]:
+    if kind == "number":
+        return _number(match.group("n"))
+    months = parse_months(match.group("d").rstrip("多"))
+    return months / 12 if kind == "years" else months
+
+
+def _overlaps(span: Tuple[int, int], taken: Iterable[Tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+def _numbers(text: str) -> List[StatedFact]:
+    found: List[StatedFact] = []
+    for role, facts, kind, pattern in _patterns():
+        for match in pattern.finditer(text):
+            group = "n" if "n" in pattern.groupindex else "d"
+            span = match.span(group)
+            if _overlaps(span, [(f.start, f.end) for f in found]):
+                continue
+            value = _value(kind, match)
+            if value is None:
+                continue
+            if value == int(value):
+                value = int(value)
+            found.append(StatedFact(role, facts, value, span[0], span[1], match.group(0)))
+    return found
+
+
+def _statements(text: str) -> List[StatedFact]:
+    """Yes/no facts said in passing; the longest phrase wins where two overlap (没欠过社保 over 欠过社保)."""
+    hits = []
+    for key, by_value in cues()["statements"].items():
+        for raw_value, phrases in by_value.items():
+            for phrase in phrases:
+                for match in re.finditer(re.escape(phrase), text):
+                    if NEGATED.search(text[max(0, match.start() - 3):match.start()]):
+                        continue
+                    value = {"true": True, "false": False}.get(str(raw_value).lower(), raw_value)
+                    value = int(value) if isinstance(value, str) and value.isdigit() else value
+                    hits.append((match.start(), match.end(), key, value))
+    hits.sort(key=lambda hit: (-(hit[1] - hit[0]), hit[0]))
+    found: List[StatedFact] = []
+    for start, end, key, value in hits:
+        if any(f.candidates == (key,) for f in found) or _overlaps((start, end), [(f.start, f.end) for f in found]):
+            continue
+        found.append(StatedFact(key, (key,), value, start, end, text[start:end]))
+    return found
+
+
+def stated_facts(text: str) -> List[StatedFact]:
+    """Every fact the (normalised) text states, in reading order."""
+    numbers = _numbers(text)
+    statements = [s for s in _statements(text) if not _overlaps((s.start, s.end), [(n.start, n.end) for n in numbers])]
+    return sorted(numbers + statements, key=lambda fact: fact.start)
+
+
+def resolve(mentions: Iterable[Dict[str, Any]], reads: Iterable[str]) -> Dict[str, Any]:
+    """Fact values from stated-fact entities ({candidates, value}) for a check whose rule reads `reads`:
+    each mention becomes the first of its candidates the rule reads (or, with no rule in view, its first)."""
+    wanted = list(reads)
+    found: Dict[str, Any] = {}
+    for mention in mentions:
+        candidates = [key for key in mention.get("candidates") or [] if key not in found]
+        chosen = next((key for key in candidates if key in wanted), None) if wanted else (candidates or [None])[0]
+        if chosen:
+            found[chosen] = mention["value"]
+    return found

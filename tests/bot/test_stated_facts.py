@@ -1,0 +1,64 @@
+"""Facts said in passing, in people's own words (bot/stated_facts.py)."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.stated_facts import CUES_PATH, resolve, stated_facts
+from bot.text import normalise
+from policies_kb.engine import facts_read
+from policies_kb.loader import kb
+
+
+def facts(text, measure=None):
+    mentions = [{"candidates": list(f.candidates), "value": f.value} for f in stated_facts(normalise(text))
+                if f.candidates]
+    return resolve(mentions, facts_read(measure) if measure else [])
+
+
+@pytest.mark.parametrize("text, measure, expected", [
+    ("我们厂参保的有60来号人，去年裁了3个，稳岗返还能拿吗？", "job_retention_refund",
+     {"org_type": "enterprise", "insured_employees": 60, "layoffs_last_year": 3}),
+    ("二十来个人参保，去年裁了三个", "job_retention_refund", {"insured_employees": 20, "layoffs_last_year": 3}),
+    ("三十几个员工，开了两个，走了5个", "job_retention_refund", {"insured_employees": 30, "layoffs_last_year": 2}),
+    ("分公司那边25个人，裁了5个", "job_retention_refund", {"insured_employees": 25, "layoffs_last_year": 5}),
+    ("去年交了4万多失业保险", "job_retention_refund", {"unemployment_insurance_paid_last_year": 40000}),
+    ("失业保险交了1.8万元", "job_retention_refund", {"unemployment_insurance_paid_last_year": 18000}),
+    ("交了10个月", "unemployment_benefit", {"unemployment_insurance_months": 10}),
+    ("社保连续交了两年半", "pension_deferral", {"continuous_contribution_months": 30}),
+    ("在厂里干了两年零两个月", "migrant_lump_sum", {"continuous_work_months": 26}),
+    ("我是自己辞职的", "unemployment_benefit", {"involuntary_separation": False}),
+    ("不是自己辞职，是被公司裁员了", "unemployment_benefit", {"involuntary_separation": True}),
+    ("之前没创过业", "startup_subsidy", {"first_startup": True}),
+    ("今年领过两回了", "skill_upgrade_subsidy", {"skill_subsidy_claims_this_year": 2}),
+    ("四个人合伙创业", "startup_loan", {"partners": 4}),
+    ("公司有120人", "startup_loan", {"employees": 120}),
+    ("招了3个应届毕业生，签了一年以上的合同", "graduate_hiring_subsidy",
+     {"graduates_hired": 3, "graduate_contract_months": 12}),
+    ("我们一直有交失业险", "job_retention_refund", {"unemployment_insured": True}),
+    ("没有欠缴", "pension_deferral", {"has_social_insurance_arrears": False}),
+    ("營業一年多了，帶動了兩個人就業", "startup_subsidy", {"business_registered_months": 12, "jobs_created": 2}),
+])
+def test_facts_in_peoples_words(text, measure, expected):
+    assert facts(text, measure) == expected
+
+
+def test_resignations_are_not_layoffs():
+    assert "layoffs_last_year" not in facts("去年走了5个人，都是自己辞职的", "job_retention_refund")
+
+
+def test_a_number_takes_the_fact_the_measure_reads():
+    assert facts("公司30个员工", "job_retention_refund") == {"insured_employees": 30}
+    assert facts("公司30个员工", "startup_loan") == {"employees": 30}
+
+
+def test_plain_questions_state_nothing():
+    for text in ("失业金怎么领", "稳岗返还的条件", "创业担保贷款能贷多少", "政策执行到什么时候"):
+        assert facts(text) == {}, text
+
+
+def test_every_cue_names_a_catalogued_fact():
+    data = yaml.safe_load(CUES_PATH.read_text(encoding="utf-8"))
+    keys = [key for group in ("numbers", "durations") for cue in data[group] for key in cue["facts"]]
+    keys += list(data["statements"])
+    assert set(keys) <= set(kb().facts), set(keys) - set(kb().facts)
