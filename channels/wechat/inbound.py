@@ -27,7 +27,7 @@ def interpret(message: Dict[str, str], menu: Dict[str, Any]) -> Inbound:
     openid, msg_type = message.get("FromUserName", ""), message.get("MsgType", "").lower()
     if msg_type == "event":
         event = message.get("Event", "").lower()
-        key = f"event:{openid}:{message.get('CreateTime', '')}:{event}"
+        key = f"event:{openid}:{message.get('CreateTime', '')}:{event}:{message.get('EventKey', '')}"
         if event == "subscribe":
             return Inbound(openid, key, "event", text=GREETING)
         if event == "unsubscribe":
