@@ -78,21 +78,23 @@ def _size(text: str) -> int:
 
 
 def split(text: str, limit: int = TEXT_LIMIT_BYTES) -> List[str]:
-    """Parts of at most `limit` UTF-8 bytes, cut after a sentence or line where possible, never inside
-    an <a> element; each part of several is numbered （1/3）."""
+    """Parts of at most `limit` UTF-8 bytes, cut between lines where possible, else after a sentence,
+    never inside an <a> element; each part of several is numbered （1/3）."""
     text = text.strip()
     if _size(text) <= limit:
         return [text] if text else []
     budget = limit - 64  # room for the part number and the “继续” hint
     pieces: List[str] = []
-    for match in PIECE.finditer(text):
-        piece = match.group(0)
-        while _size(piece) > budget:  # one sentence longer than a message: cut it by characters
-            cut = len(piece.encode("utf-8")[:budget].decode("utf-8", "ignore"))
-            pieces.append(piece[:cut])
-            piece = piece[cut:]
-        if piece:
-            pieces.append(piece)
+    for line in text.splitlines(keepends=True):
+        # whole lines where they fit (a citation stays in one piece); sentences inside longer lines
+        for match in ([line] if _size(line) <= budget else [m.group(0) for m in PIECE.finditer(line)]):
+            piece = match
+            while _size(piece) > budget:  # one sentence longer than a message: cut it by characters
+                cut = len(piece.encode("utf-8")[:budget].decode("utf-8", "ignore"))
+                pieces.append(piece[:cut])
+                piece = piece[cut:]
+            if piece:
+                pieces.append(piece)
     parts: List[str] = []
     current = ""
     for piece in pieces:
