@@ -22,9 +22,23 @@ class Rendered:
     options: List[str] = field(default_factory=list)     # what "1", "2" … send next (button payloads)
 
 
+# "办理入口：<entry name> <url>" (answers.entry_line): the name itself becomes the link.
+ENTRY_LINE = re.compile(r"^(办理入口：)([^\n<]+?) (https?://[^\s<]+)$", re.M)
+
+
 def link(text: str) -> str:
-    """Bare URLs as <a href> links (WeChat shows an <a> tag in a text message as a link)."""
-    return URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', text)
+    """URLs as <a href> links (WeChat shows an <a> tag in a text message as a link)."""
+    out, last = [], 0
+    for entry in ENTRY_LINE.finditer(text):
+        out.append(URL.sub(_anchor, text[last:entry.start()]))
+        out.append(f'{entry.group(1)}<a href="{entry.group(3)}">{entry.group(2)}</a>')
+        last = entry.end()
+    out.append(URL.sub(_anchor, text[last:]))
+    return "".join(out)
+
+
+def _anchor(match: "re.Match[str]") -> str:
+    return f'<a href="{match.group(0)}">{match.group(0)}</a>'
 
 
 def _numbered(text: str, buttons: List[Dict[str, Any]]) -> str:

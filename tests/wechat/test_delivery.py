@@ -160,7 +160,7 @@ async def test_measure_answers_keep_citation_status_and_links(wechat):
     reply = await wechat.say("失业金怎么领")
     assert "依据：附件清单第12项「经办流程」（包人社办发〔2022〕78号）；截至2026年11月26日，该政策持续实施。" in reply
     assert '（<a href="http://rst.nmg.gov.cn/">http://rst.nmg.gov.cn/</a>）申领' in reply
-    assert reply.endswith('个人办事专栏 <a href="http://rst.nmg.gov.cn/">http://rst.nmg.gov.cn/</a>')
+    assert reply.endswith('办理入口：<a href="http://rst.nmg.gov.cn/">个人办事专栏</a>')
 
 
 async def test_the_output_channel_sends_at_any_time(wechat):
