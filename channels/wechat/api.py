@@ -72,7 +72,8 @@ class WeChatAPI:
             if token and token != stale:
                 return token
             lock = f"{self._token_key}:lock"
-            if not await self.store.set(lock, "1", 10, only_if_absent=True):
+            locked = await self.store.set(lock, "1", 10, only_if_absent=True)
+            if not locked:
                 for _ in range(40):  # another replica is fetching: wait for its token (≤ 2 s)
                     await asyncio.sleep(0.05)
                     token = await self._cached_token()
@@ -81,7 +82,8 @@ class WeChatAPI:
             try:
                 return await self._fetch_token()
             finally:
-                await self.store.delete(lock)
+                if locked:
+                    await self.store.delete(lock)
 
     async def _fetch_token(self) -> str:
         params = {"grant_type": "client_credential", "appid": self.settings.app_id,

@@ -117,7 +117,7 @@ class WeChatInput(InputChannel):
                 return response.text("forbidden", status=403)
             return response.text(request.args.get("echostr", ""))
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             return await self.handle_push(request, on_new_message)
 
@@ -135,9 +135,8 @@ class WeChatInput(InputChannel):
         arrived = time.monotonic()
         if self.problem:
             return response.text(self.problem, status=503)
-        declared = request.headers.get("content-length", "0")
-        body = request.body or b""
-        if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(body) > MAX_BODY_BYTES:
+        body = await _read_body(request)
+        if body is None:
             return response.text("payload too large", status=413)
         query = _query(request)
         encrypted = query.get("encrypt_type", "raw").lower() == "aes"
@@ -178,6 +177,9 @@ class WeChatInput(InputChannel):
         content: Optional[str] = None
         try:
             content = await self._first_answer(inbound, on_new_message, deadline)
+        except Exception as exc:  # e.g. the store went away mid-way: apologise rather than fail the push
+            logger.error("WeChat push from %s not answered: %s", mask(inbound.openid), type(exc).__name__)
+            content = SORRY
         finally:
             try:
                 await self.store.set(key, "reply:" + content if content is not None else "done", DEDUP_SECONDS)
@@ -299,6 +301,21 @@ class WeChatInput(InputChannel):
 
 def _quota(inbound: Inbound) -> int:
     return QUOTA_AFTER_MESSAGE if inbound.kind == "message" else QUOTA_AFTER_EVENT
+
+
+async def _read_body(request: Request) -> Optional[bytes]:
+    """The body, read as a stream so an oversized one is refused without being buffered (None)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = b""
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return body
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
 
 
 def _query(request: Request) -> Dict[str, str]:

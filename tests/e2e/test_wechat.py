@@ -3,6 +3,9 @@ encrypted pushes as WeChat sends them, the fake WeChat API recording what the se
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +18,7 @@ import pytest
 from channels.wechat.fake_platform import WeChatUser
 from channels.wechat.settings import TEXT_LIMIT_BYTES
 
-from tests.e2e.conftest import WECHAT
+from tests.e2e.conftest import ROOT, WECHAT
 
 
 class Follower(WeChatUser):
@@ -136,3 +139,27 @@ def test_an_expired_token_is_refreshed(follower, wechat_api):
     assert follower.say("养老保险费缓缴的申请条件") is None
     assert len(delivered(wechat_api, follower.openid, 4)) == 4
     assert wechat_api.api.token_calls == calls + 1
+
+
+def test_a_slow_bot_answers_by_the_customer_service_api(follower, wechat_api, servers):
+    """The action server stalls (paused for 4.6 s): WeChat gets `success` within the 5 seconds, the
+    answer follows by the customer-service API, and WeChat's retry does not run the bot again."""
+    actions = int((ROOT / "var" / "actions.pid").read_text())
+    xml = follower.xml("text", Content="失业金怎么领")
+    os.kill(actions, signal.SIGSTOP)
+    resume = threading.Timer(4.6, os.kill, (actions, signal.SIGCONT))
+    resume.start()
+    try:
+        started = time.monotonic()
+        first = follower.send(xml)
+        waited = time.monotonic() - started
+        retry = follower.send(xml)
+    finally:
+        resume.join()
+        os.kill(actions, signal.SIGCONT)
+    assert first is None and retry is None and 3.9 <= waited < 5.0
+    [answer] = delivered(wechat_api, follower.openid, 1)
+    assert answer.startswith("【失业保险金·办理流程】") and "依据" in answer
+    with urllib.request.urlopen(f"{servers}/conversations/{follower.openid}/tracker", timeout=10) as response:
+        events = json.loads(response.read())["events"]
+    assert len([e for e in events if e["event"] == "user"]) == 1

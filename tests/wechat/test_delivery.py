@@ -14,9 +14,9 @@ from channels.wechat.api import WeChatAPI
 from channels.wechat.fake_platform import WeChatUser
 from channels.wechat.render import split
 from channels.wechat.settings import TEXT_LIMIT_BYTES
-from channels.wechat.store import MemoryStore
+from channels.wechat.store import MemoryStore, RedisStore
 
-from .conftest import (AES_KEY, APP_ID, PASSIVE, TOKEN, Harness, ScriptedBot, redis_or_skip, settings_for,
+from .conftest import (AES_KEY, APP_ID, PASSIVE, REDIS_URL, TOKEN, Harness, ScriptedBot, redis_or_skip, settings_for,
                        start_channel)
 
 pytestmark = pytest.mark.asyncio
@@ -34,12 +34,12 @@ async def test_a_retry_storm_runs_the_bot_once_and_repeats_the_reply(wechat, enc
 
 
 async def test_a_slow_answer_goes_by_the_customer_service_api(wechat):
-    wechat.bot.delay = PASSIVE + 0.5
+    wechat.bot.delay = PASSIVE + 2.0
     xml = wechat.user.xml("text", Content="失业金怎么领")
     started = time.monotonic()
     status, reply = await wechat.push(xml)
-    assert status == 200 and reply is None  # `success` within the budget
-    assert time.monotonic() - started < PASSIVE + 0.3
+    assert status == 200 and reply is None  # `success` at the budget, not when the bot is done
+    assert time.monotonic() - started < PASSIVE + 1.0
     status, reply = await wechat.push(xml)  # WeChat would not retry after `success`; if it did: no second run
     assert reply is None
     assert await wechat.delivered(1) == ["收到：失业金怎么领"]
@@ -183,8 +183,7 @@ async def test_two_replicas_sharing_redis_answer_a_msgid_once(fake_platform):
     replicas = []
     for bot in bots:
         bot.delay = 0.2
-        store = type(shared)("redis://127.0.0.1", prefix="x")  # replaced below: same Redis, same prefix
-        store._redis, store._prefix = shared._redis, shared._prefix
+        store = RedisStore(REDIS_URL, prefix=shared._prefix)  # each replica its own connection, same keys
         channel = WeChatInput(settings_for(api_base), passive_reply_seconds=PASSIVE, store=store)
         replicas.append((channel, *(await start_channel(channel, bot))))
     user = WeChatUser(TOKEN, APP_ID, AES_KEY)
@@ -209,6 +208,7 @@ async def test_two_replicas_sharing_redis_answer_a_msgid_once(fake_platform):
         for channel, server, _ in replicas:
             await channel.drain()
             await channel.api.close()
+            await channel.store.close()
             server.close()
             await server.wait_closed()
         keys = [k async for k in shared._redis.scan_iter(shared._prefix + "*")]

@@ -79,6 +79,13 @@ async def test_replayed_timestamps_are_refused(wechat):
 async def test_oversized_body_is_refused(wechat):
     xml = wechat.user.xml("text", Content="失" * (MAX_BODY_BYTES // 3 + 10))
     assert (await wechat.post(*wechat.user.push(xml)))[0] == 413
+
+    async def chunks():  # no Content-Length: refused once the streamed body passes the limit
+        for _ in range(100):
+            yield b"<xml>" + b"a" * 1000
+
+    async with wechat.http.post(wechat.url, params=wechat.user.query(), data=chunks()) as response:
+        assert response.status == 413
     assert wechat.bot.runs == []
 
 
