@@ -2,12 +2,14 @@
 # Start or stop the action server and the Rasa server on localhost, in the background.
 #   scripts/servers.sh start   # waits until both answer; logs in var/actions.log and var/rasa.log
 #   scripts/servers.sh stop
-# RASA_PORT (5005) and ACTIONS_PORT (5055) choose the ports; BIN the virtualenv's bin directory.
+# RASA_PORT (5005) and ACTIONS_PORT (5055) choose the ports; BIN the virtualenv's bin directory;
+# ENDPOINTS another endpoints file (e.g. one whose action_endpoint uses ACTIONS_PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
+ENDPOINTS=${ENDPOINTS:-bot/endpoints.yml}
 export RASA_TELEMETRY_ENABLED=false
 mkdir -p var
 
@@ -35,7 +37,7 @@ case "${1:-}" in
     SANIC_HOST=127.0.0.1 "$BIN/rasa" run actions --actions actions -p "$ACTIONS_PORT" >var/actions.log 2>&1 &
     echo $! >var/actions.pid
     "$BIN/rasa" run --enable-api -i 127.0.0.1 -p "$RASA_PORT" -m models \
-      --endpoints bot/endpoints.yml --credentials bot/credentials.yml >var/rasa.log 2>&1 &
+      --endpoints "$ENDPOINTS" --credentials bot/credentials.yml >var/rasa.log 2>&1 &
     echo $! >var/rasa.pid
     wait_for "http://127.0.0.1:$ACTIONS_PORT/health" 60 "The action server"
     wait_for "http://127.0.0.1:$RASA_PORT/status" 240 "The Rasa server"

@@ -13,15 +13,29 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
+from channels.wechat.fake_platform import FakeAPIThread, FakeWeChatAPI
+
 ROOT = Path(__file__).resolve().parents[2]
 URL = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
 
 
+# The WeChat channel's settings for the Rasa server, its API pointed at a fake the session starts.
+WECHAT = {"WECHAT_TOKEN": "e2e-token", "WECHAT_APP_ID": "wxe2e0123456789", "WECHAT_APP_SECRET": "e2e-secret",
+          "WECHAT_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}
+
+
 @pytest.fixture(scope="session")
-def servers():
+def wechat_api():
+    fake = FakeAPIThread(FakeWeChatAPI(WECHAT["WECHAT_APP_ID"], WECHAT["WECHAT_APP_SECRET"])).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(wechat_api):
     model = ROOT / "models" / "policybot.tar.gz"
     assert model.exists(), "no trained model: run `make train` (or `make test`, which trains first)"
-    env = {**os.environ, "BIN": str(Path(sys.executable).parent)}
+    env = {**os.environ, "BIN": str(Path(sys.executable).parent), **WECHAT, "WECHAT_API_BASE": wechat_api.url}
     subprocess.run([str(ROOT / "scripts" / "servers.sh"), "start"], check=True, env=env, cwd=ROOT)
     yield URL
     subprocess.run([str(ROOT / "scripts" / "servers.sh"), "stop"], check=False, env=env, cwd=ROOT)
