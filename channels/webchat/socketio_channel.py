@@ -1,14 +1,16 @@
-"""Rasa 3.6's socket.io channel, with the two fixes the web widget needs.
+"""Rasa 3.6's socket.io channel, with the three fixes the web widget needs.
 
 Referenced from bot/credentials.yml as `channels.webchat.socketio_channel.WebchatSocketIOInput`; the
 events, `session_persistence` and `metadata_key` settings are those of the built-in `socketio` channel.
 
-1. Origins: the built-in channel creates its server with `cors_allowed_origins=[]`, which switches
+1. Session rooms: the built-in channel calls `sio.enter_room` without awaiting it (a coroutine in
+   python-socketio 5), so with `session_persistence: true` no reply ever reaches the browser.
+2. Origins: the built-in channel creates its server with `cors_allowed_origins=[]`, which switches
    python-engineio's origin check off, so any web page could open a conversation. Here only the
    origins in WEBCHAT_ALLOWED_ORIGINS (comma-separated) may connect; by default the demo page's
    (http://127.0.0.1:$WEBCHAT_PORT and http://localhost:$WEBCHAT_PORT, port 8080). Clients that send
    no Origin header (scripts, tests) are not browsers and are let through by python-engineio.
-2. Payloads: the built-in output sends a `custom` payload as keyword arguments of `sio.emit`
+3. Payloads: the built-in output sends a `custom` payload as keyword arguments of `sio.emit`
    (`emit(event, measure=..., sources=...)`), which raises TypeError, so the answer payload never
    arrives. Here it is sent as `{"custom": payload}`, the shape the REST channel uses. Text is sent
    whole, with its buttons, instead of being split at blank lines with the buttons on the last part.
@@ -95,7 +97,9 @@ class WebchatSocketIOInput(SocketIOInput):
             if not isinstance(session_id, str) or not session_id.strip():
                 session_id = uuid.uuid4().hex
             if self.session_persistence:
-                sio.enter_room(sid, session_id)
+                # A coroutine in python-socketio 5.x's AsyncServer; Rasa's channel does not await it, so the
+                # socket never joins the session's room and the replies, sent to that room, reach no one.
+                await sio.enter_room(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)

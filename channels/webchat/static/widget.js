@@ -56,6 +56,11 @@
       .replace(/(^|\D)(1[3-9]\d)\d{4}(\d{4})(?!\d)/g, "$1$2****$3");
   }
 
+  function chineseDate(iso) {
+    var p = iso.split("-");
+    return p[0] + "年" + Number(p[1]) + "月" + Number(p[2]) + "日";
+  }
+
   // ---- DOM helpers ---------------------------------------------------------------------------------
 
   function el(tag, attrs, children) {
@@ -109,7 +114,7 @@
       var type = bullet ? "ul" : numbered ? "ol" : null;
       if (item !== null) {
         if (!list || listType !== type) {
-          list = el(type, { className: "pbw-list" });
+          list = el(type, { className: "pbw-list", start: numbered ? numbered[1] : null });
           listType = type;
           out.appendChild(list);
         }
@@ -216,7 +221,7 @@
     this.form = el("form", { className: "pbw-form" }, [label, this.input, send]);
     var header = el("div", { className: "pbw-header" }, [
       el("div", { className: "pbw-heading" }, [this.title,
-        this.asOf ? el("p", { className: "pbw-asof", text: "按" + this.asOf + "的政策执行情况回答" }) : null]),
+        this.asOf ? el("p", { className: "pbw-asof", text: "按" + chineseDate(this.asOf) + "的政策执行情况回答" }) : null]),
       el("div", { className: "pbw-tools" }, [this.largeButton, this.resetButton, this.closeButton])
     ]);
     this.panel = el("section", { id: "pbw-panel", className: "pbw-panel", role: "dialog", "aria-modal": "false",
@@ -322,9 +327,13 @@
       return wrap;
     }
     var hide = shownByPayload(m.custom);
-    var text = (m.text || "").split("\n").filter(function (line) { return !hide(line); }).join("\n");
-    if (text.trim()) bubble.appendChild(markdown(text));
+    var lines = (m.text || "").split("\n").filter(function (line) { return !hide(line); });
+    // An eligibility result reads: verdict, the conditions one by one, then the notes.
+    var head = m.custom && m.custom.eligibility ? lines.slice(0, 1) : lines;
+    var tail = m.custom && m.custom.eligibility ? lines.slice(1) : [];
+    if (head.join("").trim()) bubble.appendChild(markdown(head.join("\n")));
     if (m.custom) payloadParts(m.custom).forEach(function (part) { if (part) bubble.appendChild(part); });
+    if (tail.join("").trim()) bubble.appendChild(markdown(tail.join("\n")));
     if (m.buttons && m.buttons.length) {
       var group = el("div", { className: "pbw-replies", role: "group", "aria-label": "可选回复" });
       m.buttons.forEach(function (b) {
