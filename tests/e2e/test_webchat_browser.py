@@ -211,6 +211,15 @@ def test_html_injection_is_shown_as_text(widget):
     assert widget.page.locator(".pbw-log img").count() == 0 and widget.errors == []
 
 
+def test_personal_numbers_are_masked_in_the_browser_too(widget):
+    widget.say("我的手机号13812345678，身份证150203199001011234")
+    shown = widget.page.locator(".pbw-user").last.inner_text()
+    stored = widget.page.evaluate("() => localStorage.getItem('policybot.webchat.v1')")
+    for text in (shown, stored):
+        assert "138****5678" in text and "150203********1234" in text
+        assert "13812345678" not in text and "199001011234" not in text
+
+
 def test_phone_layout(browser):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     widget = Widget(context.new_page())

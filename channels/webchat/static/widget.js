@@ -451,7 +451,10 @@
 
   Widget.prototype.received = function (data) {
     if (!data || typeof data !== "object") return;
-    this.state.messages.forEach(function (m) { if (m.from === "user" && m.status === "awaiting") m.status = "sent"; });
+    var self = this, users = this.state.messages.filter(function (m) { return m.from === "user"; });
+    users.forEach(function (m) { if (m.status === "awaiting") m.status = "sent"; });
+    var latest = users[users.length - 1];
+    if (latest && latest.status === "noreply") { latest.status = "sent"; this.replaceNode(latest); } // a slow reply
     this.setTyping(false);
     var custom = data.custom && typeof data.custom === "object" ? data.custom : null;
     if (custom && this.pendingBot && !this.pendingBot.custom) {
@@ -468,7 +471,6 @@
                     custom: custom };
     if (!message.text && !message.buttons.length && !payloadParts(custom || {}).length) return; // nothing to show
     if (custom) { this.add(message); return; }
-    var self = this;
     this.pendingBot = message;
     this.pairTimer = window.setTimeout(function () { self.flushBot(); }, PAIR_WAIT_MS);
   };
