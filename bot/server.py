@@ -10,7 +10,8 @@ Compared with a bare `rasa run`:
   stops with one line saying which and why, not a stack trace;
 - a failing, slow or absent action server gets the person an apology, never silence
   (bot/action_endpoint.py);
-- action responses are validated with a validator built once (bot/validation.py).
+- action responses are validated with a validator built once (bot/validation.py);
+- the REST webhook refuses over-long and too frequent messages politely (bot/limits.py).
 """
 from __future__ import annotations
 
@@ -151,7 +152,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from bot import validation
+    from bot import limits, validation
 
     # What `rasa run` sets up before serving (rasa/__main__.py).
     level = getattr(logging, args.log_level.upper(), logging.INFO)
@@ -162,7 +163,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     validation.install()
     rasa.core.run.serve_application(
         model, credentials=args.credentials, interface=args.interface, port=args.port,
-        auth_token=settings.api_token(), enable_api=True, endpoints=endpoints)
+        auth_token=settings.api_token(), enable_api=True, endpoints=endpoints,
+        server_listeners=[(limits.install, "before_server_start")])
     return 0
 
 

@@ -138,3 +138,21 @@ def test_a_restarted_rasa_server_keeps_every_conversation(servers):
     asked = [p["asking"]["fact"] for p in person.ask("失业了") if "asking" in p]
     assert asked and asked != ["employment_status"]
     assert api(f"/conversations/{person.sender}/tracker")["slots"]["facts"]["employment_status"] == "unemployed"
+
+
+def test_rest_refuses_an_over_long_message_politely(chat):
+    replies = chat.say("失业金" * 700)
+    assert [r.get("custom") for r in replies if r.get("custom")] == [{"too_long": True}]
+    assert "太长" in replies[0]["text"]
+    assert chat.ask("失业金怎么领")[0]["measure"] == "unemployment_benefit"
+
+
+def test_rest_limits_each_sender_politely(servers):
+    from bot import limits
+
+    allowed, _ = limits.rate()
+    hasty, calm = Chat(servers), Chat(servers)
+    payloads = [hasty.ask("你好") for _ in range(allowed + 1)]
+    assert all({"rate_limited": True} not in p for p in payloads[:allowed])
+    assert payloads[-1] == [{"rate_limited": True}]
+    assert {"rate_limited": True} not in calm.ask("你好")
