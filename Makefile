@@ -7,7 +7,7 @@ RASA_ARGS := --config bot/config.yml --domain bot/domain
 export RASA_TELEMETRY_ENABLED := false
 export BIN
 
-.PHONY: help install run train validate test unit-test e2e-test evaluate servers stop kb-check clean browser
+.PHONY: help install run train validate test unit-test e2e-test evaluate servers stop kb-check clean browser benchmark replicas stop-replicas
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -59,6 +59,15 @@ evaluate: servers  ## accuracy on the held-out questions through the REST channe
 	$(BIN)/python scripts/heldout_to_rasa.py var/heldout_nlu.yml
 	$(RASA) test nlu --nlu var/heldout_nlu.yml --model models/policybot.tar.gz --out var/nlu_results
 	scripts/servers.sh stop
+
+benchmark: train  ## performance from outside: parse, turns at 1/10/50 users, msg/s, turn 1 vs 40, RSS, start-up (TRAIN=1 adds training)
+	$(BIN)/python scripts/benchmark.py $(if $(TRAIN),--train)
+
+replicas: train  ## scaled out: two Rasa replicas on DATABASE_URL (PostgreSQL) and REDIS_URL behind nginx (README "Scale-out")
+	scripts/replicas.sh start
+
+stop-replicas:  ## stop what `make replicas` started
+	scripts/replicas.sh stop
 
 kb-check: install  ## validate the knowledge base files and print the 19 measures
 	$(BIN)/policybot kb list

@@ -3,7 +3,7 @@
 
     scripts/benchmark_wechat.py                  # starts a fake WeChat API and both servers, then stops them
     scripts/benchmark_wechat.py --encrypted      # the same in 安全模式
-RASA_PORT / ACTIONS_PORT / ENDPOINTS as for scripts/servers.sh; --fake-port for the fake WeChat API.
+RASA_PORT / ACTIONS_PORT as for scripts/servers.sh; --fake-port for the fake WeChat API.
 Each follower asks the 19 measure questions one after another (under the per-user rate limit).
 """
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """A terminal chat with the running assistant through its REST channel: prints the replies' text and
 numbers any buttons (type the number to press one). `/stop` or Ctrl-D ends the chat.
-Usage: python scripts/chat.py [--url http://127.0.0.1:5005] [--as-of YYYY-MM-DD]
+Usage: python scripts/chat.py [--url http://127.0.0.1:$RASA_PORT] [--as-of YYYY-MM-DD]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import urllib.request
 import uuid
 
@@ -20,7 +21,7 @@ def send(url: str, sender: str, text: str, as_of: str | None) -> list:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:5005")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT') or 5005}")
     parser.add_argument("--as-of", help="answer as of this date, e.g. 2022-09-01")
     args = parser.parse_args()
     sender, buttons = f"terminal-{uuid.uuid4().hex[:8]}", []

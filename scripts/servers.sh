@@ -2,20 +2,26 @@
 # Start or stop the action server and the Rasa server on localhost, in the background.
 #   scripts/servers.sh start   # waits until both answer; logs in var/actions.log and var/rasa.log
 #   scripts/servers.sh stop
-# RASA_PORT (5005), ACTIONS_PORT (5055) and WEBCHAT_PORT (8080, the widget demo page) choose the ports;
-# BIN the virtualenv's bin directory; ENDPOINTS another endpoints file (e.g. one whose action_endpoint uses ACTIONS_PORT).
+# RASA_PORT (5005), ACTIONS_PORT (5055) and WEBCHAT_PORT (8080, the widget demo page) choose the ports; BIN the virtualenv's bin directory.
+# The other settings (DATABASE_URL, REDIS_URL, RASA_API_TOKEN, ACTION_SERVER_URL) are read by
+# bot/settings.py; README "Settings" lists them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-RASA_PORT=${RASA_PORT:-5005}
-ACTIONS_PORT=${ACTIONS_PORT:-5055}
-ENDPOINTS=${ENDPOINTS:-bot/endpoints.yml}
+export RASA_PORT=${RASA_PORT:-5005}
+export ACTIONS_PORT=${ACTIONS_PORT:-5055}
 export RASA_TELEMETRY_ENABLED=false
 mkdir -p var
 
-wait_for() {  # url, seconds, what
+wait_for() {  # url, seconds, what, pid file
   for _ in $(seq 1 "$2"); do
-    if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
+    # the URL (it may carry the API token) goes to curl on stdin, not on its command line
+    if printf 'url = "%s"\n' "$1" | curl -fsS -K - >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$(cat "$4")" 2>/dev/null; then
+      echo "$3 stopped while starting:" >&2
+      tail -n 3 "var/$(basename "$4" .pid).log" >&2
+      return 1
+    fi
     sleep 1
   done
   echo "$3 did not start within $2 s; see var/*.log" >&2
@@ -51,11 +57,12 @@ case "${1:-}" in
     stop
     SANIC_HOST=127.0.0.1 "$BIN/rasa" run actions --actions actions -p "$ACTIONS_PORT" >var/actions.log 2>&1 &
     echo $! >var/actions.pid
-    "$BIN/rasa" run --enable-api -i 127.0.0.1 -p "$RASA_PORT" -m models \
-      --endpoints "$ENDPOINTS" --credentials bot/credentials.yml >var/rasa.log 2>&1 &
+    # bot/server.py = `rasa run --enable-api` with the settings above, an API token and safeguards
+    "$BIN/python" -m bot.server -i 127.0.0.1 -p "$RASA_PORT" -m models >var/rasa.log 2>&1 &
     echo $! >var/rasa.pid
-    wait_for "http://127.0.0.1:$ACTIONS_PORT/health" 60 "The action server"
-    wait_for "http://127.0.0.1:$RASA_PORT/status" 240 "The Rasa server"
+    wait_for "http://127.0.0.1:$ACTIONS_PORT/health" 60 "The action server" var/actions.pid
+    wait_for "http://127.0.0.1:$RASA_PORT/status?token=$("$BIN/python" -m bot.settings token)" 240 \
+      "The Rasa server" var/rasa.pid
     echo "Rasa server on http://127.0.0.1:$RASA_PORT, action server on http://127.0.0.1:$ACTIONS_PORT"
     start_webchat
     ;;

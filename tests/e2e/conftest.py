@@ -1,5 +1,6 @@
 """Conversations with the real servers: the trained model (models/policybot.tar.gz, made by
-`make train`) behind the REST channel, and the action server. Started once for the session."""
+`make train`) behind the REST channel, and the action server. Started once for the session.
+The REST webhook is open; the Rasa HTTP API needs the token (`api()`)."""
 from __future__ import annotations
 
 import json
@@ -13,10 +14,21 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
+from bot import settings
 from channels.wechat.fake_platform import FakeAPIThread, FakeWeChatAPI
 
 ROOT = Path(__file__).resolve().parents[2]
-URL = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
+URL = settings.rasa_url()
+
+
+def api(path: str, body: Optional[Dict[str, Any]] = None, token: Optional[str] = "") -> Any:
+    """GET (or POST `body` to) a Rasa HTTP API route; token "" means the configured one, None none."""
+    token = settings.api_token() if token == "" else token
+    query = f"{'&' if '?' in path else '?'}token={token}" if token is not None else ""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{URL}{path}{query}", data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
 
 
 # The WeChat channel's settings for the Rasa server, its API pointed at a fake the session starts.
