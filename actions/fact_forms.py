@@ -134,6 +134,11 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
                 events = ActionRespond().respond(dispatcher, tracker, may_start_dialogue=False)
                 return {"fact_answer": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
             spec = kb().facts[pending]
+            if spec.affirmed_by and parse_bool(text, loose=False) is True:
+                # "签了" to "合同期限多长": a contract exists; record that and ask for the length again.
+                facts[spec.affirmed_by] = True
+                dispatcher.utter_message(text=f"好的，已记下：{describe(spec.affirmed_by, True)}。还需要知道具体期限。")
+                return {"fact_answer": None, "facts": facts, "answered_facts": answered + [spec.affirmed_by]}
             if tracker.get_slot("failed_fact") == pending:
                 # Second miss on the same question: move on rather than ask a third time.
                 dispatcher.utter_message(text=f"抱歉，还是没能识别出{spec.label}，这一项先跳过，结果中会说明还需确认的情况。")

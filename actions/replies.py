@@ -85,6 +85,13 @@ def eligibility_reply(result: CheckResult) -> Reply:
     return {"text": "\n".join(lines), "json_message": {"eligibility": data}}
 
 
+def _open_question(result: CheckResult) -> str:
+    """What keeps a check-up result open: the facts still needed, or what no answer can settle (流程待定)."""
+    if result.missing_facts:
+        return "还需了解：" + "、".join(kb().facts[k].label for k in result.missing_facts[:3])
+    return next((c.text for c in result.conditions if c.status == "unknown"), "需向经办机构确认")
+
+
 def checkup_reply(report: Checkup) -> Reply:
     lines = [f"政策体检结果（按{report.as_of.year}年{report.as_of.month}月{report.as_of.day}日的执行情况）："]
     eligible, maybe, ended = report.group("eligible"), report.group("undetermined"), report.group("ended")
@@ -93,8 +100,7 @@ def checkup_reply(report: Checkup) -> Reply:
         lines += [f"· {r.measure.name}" + (f"：{r.amount_text}" if r.amount_text else "") for r in eligible]
     if maybe:
         lines.append("【可能符合，还需确认】")
-        lines += [f"· {r.measure.name}（还需了解：{'、'.join(kb().facts[k].label for k in r.missing_facts[:3])}）"
-                  for r in maybe]
+        lines += [f"· {r.measure.name}（{_open_question(r)}）" for r in maybe]
     if ended:
         lines.append("【已执行期满的政策】" + "、".join(r.measure.name for r in ended))
     if not (eligible or maybe):

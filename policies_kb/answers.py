@@ -95,7 +95,7 @@ def statements_for(measure: Measure, aspect: str) -> List[Statement]:
         return _entry_statements(measure)
     statements = list(getattr(measure.aspects, aspect))
     if aspect == "overview":
-        statements += list(measure.caveats)
+        statements += list(measure.caveats) + ([measure.procedure_pending] if measure.procedure_pending else [])
     return statements
 
 

@@ -14,7 +14,7 @@ from . import sources
 from .facts import coerce_all, fact
 from .loader import kb
 from .rules import RULES
-from .rules.common import Assessment, Condition, Facts, Route, Status
+from .rules.common import Assessment, Condition, Facts, Route, Status, number_text
 from .schema import Measure
 
 NOTICE_DATE = date(2022, 7, 18)
@@ -49,10 +49,21 @@ class CheckResult:
     amount_text: Optional[str]
     amount_missing_facts: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
+    # The verdict on the conditions alone, whatever the date: True on an ended measure means "would have qualified".
+    conditions_met: Optional[bool] = None
+    # The sum the rule computes; on an ended (or not yet started) measure it is not payable, only what it would be.
+    amount_in_period_yuan: Optional[float] = None
 
     @property
     def status(self) -> str:
+        """eligible / not_eligible / undetermined, or ended / not_started when the date alone rules it out."""
+        if not self.in_force:
+            return "ended" if self.ended_on else "not_started"
         return {True: "eligible", False: "not_eligible", None: "undetermined"}[self.eligible]
+
+    @property
+    def pending_procedure(self) -> bool:
+        return any(condition.id == PENDING_PROCEDURE for condition in self.conditions)
 
     @property
     def next_question(self) -> Optional[str]:
@@ -68,15 +79,45 @@ class CheckResult:
         """One Chinese sentence: the verdict, the amount, and whether the measure can still be used."""
         name = self.measure.name
         route_name = self.measure.route_name(self.route)
+        if not self.in_force:
+            return self._out_of_period_summary()
         if self.eligible:
             text = f"按通知所列条件，您符合“{name}”" + (f"（{route_name}）" if route_name else "")
         elif self.eligible is False:
             text = f"按通知所列条件，您不符合“{name}”"
-        else:
+        elif self.missing_facts:
             text = f"目前还不能确定是否符合“{name}”"
+        elif self.pending_procedure and self._only_pending_unknown():
+            text = (f"按您提供的情况，“{name}”所列条件都已满足，但该项“待自治区进一步明确操作流程后实施”，"
+                    "目前还不能确定能否申领")
+        else:
+            reasons = [c.text.rstrip("。") for c in self.conditions if c.status == "unknown"]
+            text = f"按您提供的情况，目前还不能确定是否符合“{name}”" + (f"：{'；'.join(reasons)}" if reasons else "")
         if self.eligible is not False and self.amount_text:
             text += f"；标准：{self.amount_text.rstrip('。')}"
         return text + "。" + validity_sentence(self.measure, self.as_of, self.route)
+
+    def _only_pending_unknown(self) -> bool:
+        return all(c.status != "unknown" or c.id == PENDING_PROCEDURE for c in self.conditions)
+
+    def _out_of_period_summary(self) -> str:
+        """Ended or not yet started: no promise, but say how the conditions would have come out."""
+        name, day = self.measure.name, chinese_date(self.as_of)
+        if self.ended_on:
+            when = f"已于{chinese_date(self.ended_on)}执行期满，截至{day}已不能申请"
+        else:
+            when = f"自{chinese_date(self.starts_on)}起执行，截至{day}尚未开始，还不能申请"
+        if self.conditions_met:
+            text = f"按通知所列条件，您的情况原本符合“{name}”，但该政策{when}"
+            if self.amount_in_period_yuan is not None and self.ended_on:
+                text += f"（按标准，执行期内应为{number_text(self.amount_in_period_yuan, '元')}，现已不能申领）"
+        elif self.conditions_met is False:
+            text = f"按通知所列条件，您不符合“{name}”，而且该政策{when}"
+        else:
+            text = f"“{name}”{when}"
+        if self.amount_text:
+            text += f"。标准：{self.amount_text.rstrip('。')}"
+        return text + "。"
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -86,6 +127,7 @@ class CheckResult:
             "as_of": self.as_of.isoformat(),
             "eligible": self.eligible,
             "status": self.status,
+            "conditions_met": self.conditions_met,
             "route": self.route,
             "route_name": self.measure.route_name(self.route),
             "in_force": self.in_force,
@@ -98,6 +140,7 @@ class CheckResult:
             "amount_kind": self.amount_kind,
             "amount_text": self.amount_text,
             "amount_missing_facts": list(self.amount_missing_facts),
+            "amount_in_period_yuan": self.amount_in_period_yuan,
             "conditions": [condition.to_dict() for condition in self.conditions],
             "missing_facts": list(self.missing_facts),
             "next_question": self.next_question,
@@ -190,27 +233,64 @@ def as_date(as_of: Optional[date]) -> date:
 def check(measure_key: str, facts: Optional[Mapping[str, Any]] = None, as_of: Optional[date] = None) -> CheckResult:
     """Whether the applicant described by `facts` qualifies for one measure, as of a date (default today).
 
+    The conditions are judged first; then each route must also be in force on the day (an ended measure
+    is a "no" on that day, whatever the conditions say), and a measure whose procedure is still pending
+    (待自治区进一步明确操作流程后实施) can at best be undetermined.
     Raises KeyError for an unknown measure and facts.FactError for an unknown key or a badly typed value.
     """
     measure = kb().measure(measure_key)
     day = as_date(as_of)
     assessment: Assessment = RULES[measure.id](Facts(coerce_all(facts)), measure)
-    eligible, chosen = _decide(assessment.routes)
+    conditions_met, fitting = _decide(assessment.routes)
+    routes = [_on_the_day(route, measure, day) for route in assessment.routes]
+    eligible, chosen = _decide(routes)
     route_id = chosen.id if chosen else None
-    in_force, ended_on, starts_on = _dates(measure, day, route_id)
+    # The dates are those of the route the person fits, so an ended route reads as ended.
+    in_force, ended_on, starts_on = _dates(measure, day, route_id or (fitting.id if fitting else None))
+    payable = in_force and eligible is not False
     notes = [caveat.text for caveat in measure.caveats] + list(assessment.notes)
     if day < NOTICE_DATE:
         notes.append(f"所选日期早于本通知印发日期（{chinese_date(NOTICE_DATE)}），当时适用的政策以当时文件为准。")
+    standard = assessment.amount_text or kb_standard(measure)
     return CheckResult(
         measure=measure, as_of=day, eligible=eligible, route=route_id,
         in_force=in_force, ended_on=ended_on, starts_on=starts_on,
-        conditions=_shown_conditions(assessment.routes, chosen),
-        missing_facts=_missing(assessment.routes) if eligible is None else [],
-        amount_yuan=assessment.amount_yuan if eligible is not False else None,
-        amount_kind=assessment.amount_kind if eligible is not False and assessment.amount_yuan is not None else None,
-        amount_text=assessment.amount_text or kb_standard(measure),
-        amount_missing_facts=list(assessment.amount_needs) if eligible is not False else [], notes=notes,
+        conditions=_shown_conditions(routes, chosen),
+        missing_facts=_missing(routes) if eligible is None else [],
+        amount_yuan=assessment.amount_yuan if payable else None,
+        amount_kind=assessment.amount_kind if payable and assessment.amount_yuan is not None else None,
+        amount_text=f"{standard.rstrip('。')}；{assessment.amount_calc}" if payable and assessment.amount_calc else standard,
+        amount_missing_facts=list(assessment.amount_needs) if payable else [], notes=notes,
+        conditions_met=conditions_met,
+        amount_in_period_yuan=assessment.amount_yuan if conditions_met is not False else None,
     )
+
+
+PENDING_PROCEDURE = "procedure_pending"
+
+
+def _on_the_day(route: Route, measure: Measure, day: date) -> Route:
+    """The route with what the date and the procedure add: a period that has ended or not begun is an unmet
+    condition; a procedure still to be set by the region leaves the route undecided at best."""
+    extra: List[Condition] = []
+    if not measure.in_force(day, route.id):
+        periods = measure.periods_for(route.id)
+        ended = [p for p in periods if p.end is not None and p.end < day]
+        if ended:
+            last = max(ended, key=lambda p: p.end)
+            text = f"该政策已于{chinese_date(last.end)}执行期满，截至{chinese_date(day)}已不能申请"
+            source = last.sources[-1]
+        else:
+            first = min((p for p in periods if p.start is not None), key=lambda p: p.start)
+            text = f"该政策自{chinese_date(first.start)}起执行，截至{chinese_date(day)}尚未开始"
+            source = first.sources[0]
+        extra.append(Condition("in_force", Status.UNMET, text, source))
+    if measure.procedure_pending:
+        extra.append(Condition(
+            PENDING_PROCEDURE, Status.UNKNOWN,
+            "附件清单写明本项“待自治区进一步明确操作流程后实施”，目前没有可办理的流程，不能确定能否申领",
+            measure.procedure_pending.sources[0]))
+    return Route(route.id, route.conditions + tuple(extra)) if extra else route
 
 
 @dataclass
@@ -231,11 +311,10 @@ class Checkup:
 
 
 def _group(result: CheckResult) -> str:
-    if result.eligible is False:
+    """A measure the profile does not fit is not listed as ended: the check-up lists what the person could use."""
+    if result.conditions_met is False:
         return "not_eligible"
-    if not result.in_force:
-        return "ended"
-    return "eligible" if result.eligible else "undetermined"
+    return "ended" if result.status in ("ended", "not_started") else result.status
 
 
 def checkup(facts: Optional[Mapping[str, Any]] = None, as_of: Optional[date] = None) -> Checkup:

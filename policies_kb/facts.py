@@ -5,6 +5,7 @@ read it, so an unknown key or a badly typed value fails here with a message that
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Mapping, Optional
 
 from .loader import kb
@@ -111,7 +112,11 @@ def _number(spec: Fact, value: Any) -> float:
     if isinstance(value, (int, float)):
         return float(value)
     try:
-        return parse_months(value) if spec.unit == "个月" else parse_number(value)
+        if spec.unit == "个月":
+            return parse_months(value)
+        if spec.unit == "年" and re.search("[年月]", str(value)):
+            return parse_months(value) / 12  # "两年半", "18个月" for a fact counted in years
+        return parse_number(value)
     except ValueError:
         if parse_bool(str(value), loose=False) is False:  # "没有", "无" to "裁员多少人" means none
             return 0.0

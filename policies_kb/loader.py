@@ -121,6 +121,9 @@ def load_kb(data_dir: Path = DATA_DIR) -> KnowledgeBase:
     """Read and validate every knowledge-base file under data_dir."""
     entries = _load_list(data_dir / "service_entries.yaml", ServiceEntry, "id")
     facts = _load_list(data_dir / "facts.yaml", Fact, "key")
+    for fact in facts.values():
+        if fact.affirmed_by and getattr(facts.get(fact.affirmed_by), "type", None) != "bool":
+            raise KbError(f"facts.yaml: {fact.key}.affirmed_by: {fact.affirmed_by!r} is not a yes/no fact")
     industries_path = data_dir / "industries.yaml"
     industries = _parse(IndustriesFile, _read_yaml(industries_path), industries_path)
     measures = _load_measures(data_dir / "measures", entries)

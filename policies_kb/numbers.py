@@ -13,7 +13,7 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "貳": 2,
 _SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _CHINESE_NUMBER = re.compile("[" + "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS) + "点點半]+")
-_ARABIC = re.compile(r"(\d+(?:\.\d+)?)\s*([十百千万萬亿億]?)")
+_ARABIC = re.compile(r"((?<![\d.])-?\d+(?:\.\d+)?)\s*([十百千万萬亿億]?)")  # "-1" stays negative: a minimum refuses it
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
 
 
@@ -86,14 +86,18 @@ def parse_ratio(text: str) -> float:
     return value if value <= 1 else value / 100
 
 
+_YEARS = re.compile(r"([0-9.零〇一二两兩三四五六七八九十]+)\s*(?:周年|年)(半)?(?:零?([0-9零一二两兩三四五六七八九十]+)个?月)?")
+
+
 def parse_months(text: str) -> float:
-    """A duration in months: '两年' -> 24, '一年半' -> 18, '6个月' -> 6, '半年' -> 6, bare numbers are months."""
-    cleaned = str(text).strip()
-    years = re.fullmatch(r"(.+?)(?:周年|年)(半)?(?:零?(.+?)个?月)?(?:了|多)?", cleaned)
-    if years and years.group(1) != "半":
+    """A duration in months: '两年' -> 24, '一年半' -> 18, '6个月' -> 6, '半年' -> 6, '签了三年的' -> 36,
+    '一年以上' -> 12 (at least a year); bare numbers are months."""
+    cleaned = str(text).translate(_FULL_WIDTH).strip()
+    years = _YEARS.search(cleaned)
+    if years:
         months = parse_number(years.group(1)) * 12 + (6 if years.group(2) else 0)
         return months + (parse_number(years.group(3)) if years.group(3) else 0)
-    if cleaned.startswith("半年"):
+    if "半年" in cleaned:
         return 6
     return parse_number(cleaned)
 

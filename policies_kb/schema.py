@@ -136,6 +136,9 @@ class Measure(Strict):
     routes: List[Route] = []
     validity: List[Period] = Field(..., min_items=1)
     caveats: List[Statement] = []
+    # The attachment says the procedure is still to be set by the region (待自治区进一步明确操作流程后实施):
+    # nobody can be told they will get it, so the engine's verdict stays undetermined.
+    procedure_pending: Optional[Statement] = None
     parameters: Dict[str, Parameter] = {}
     service_entries: List[EntryUse] = []
     aspects: Aspects
@@ -197,6 +200,9 @@ class Fact(Strict):
     min: Optional[float] = None
     values: List[EnumValue] = []
     values_from: Optional[Literal["industries"]] = None
+    # A bool fact that a bare "yes" to this question establishes (签了 → a contract exists); the question is then
+    # asked again for the number.
+    affirmed_by: Optional[str] = None
 
     @root_validator(skip_on_failure=True)
     def _enum_has_values(cls, values):

@@ -58,9 +58,19 @@ def test_check_json_shape():
 
 def test_check_every_measure_from_the_command_line():
     for measure in kb().measures:
-        result = run("check", measure.id, "--json")
+        result = run("check", measure.id, "--as-of", "2022-09-01", "--json")
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["missing_facts"]
+
+
+def test_an_ended_measure_is_a_no_on_the_day_asked():
+    result = run("check", "job_retention_refund", "--as-of", "2026-12-02", "--fact", "org_type=企业",
+                 "--fact", "insured_employees=20", "--fact", "layoffs_last_year=0", "--json")
+    data = json.loads(result.stdout)
+    assert (data["eligible"], data["status"], data["conditions_met"]) == (False, "ended", True)
+    assert data["missing_facts"] == [] and data["amount_yuan"] is None
+    human = run("check", "job_retention_refund", "--as-of", "2026-12-02", "--fact", "org_type=企业")
+    assert "已执行期满，不能申请" in human.stdout
 
 
 def test_check_human_output_lists_the_questions():

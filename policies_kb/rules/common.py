@@ -48,7 +48,8 @@ class Assessment:
     routes: List[Route]
     amount_yuan: Optional[float] = None
     amount_kind: Optional[str] = None  # exact | maximum | minimum | tiers
-    amount_text: Optional[str] = None
+    amount_text: Optional[str] = None  # the standard, as the notice states it
+    amount_calc: Optional[str] = None  # the sum worked out for these facts ("3人×500元＝1,500元"), when payable
     amount_needs: List[str] = field(default_factory=list)  # facts that would turn the standard into a sum
     notes: List[str] = field(default_factory=list)
 

@@ -81,6 +81,9 @@ def _eligible_unit(f: Facts, m: Measure) -> Condition:
                      unknown="需确认企业规模（大、中、小、微）", needs=["enterprise_size"])
     if org_type == "individual_business":
         return judge("eligible_unit", source, True, met="以单位方式参保的个体工商户", unmet="", unknown="")
+    if org_type == "government_department":
+        return judge("eligible_unit", source, False, met="", unknown="",
+                     unmet="本款面向中小微企业、以单位方式参保的个体工商户，以及参照执行的事业单位、社会组织，不含机关")
     insured = f["enterprise_pension_insured"]
     return judge("eligible_unit", source, insured,
                  met="参加企业职工基本养老保险的事业单位或社会组织，参照执行",
@@ -88,15 +91,25 @@ def _eligible_unit(f: Facts, m: Measure) -> Condition:
                  unknown="需确认是否参加了企业职工基本养老保险", needs=["enterprise_pension_insured"])
 
 
+def _employer_portion(f: Facts, m: Measure) -> Condition:
+    """Only the 单位缴费部分 may be deferred; without a word on it, that is the part asked about."""
+    portion, source = f["deferral_portion"], f"body:{m.number}(1)"
+    if portion == "employee":
+        return Condition("employer_portion", Status.UNMET,
+                         "只有单位缴费部分可以缓缴，职工个人缴费部分不在缓缴范围内，须按时缴纳", source)
+    return Condition("employer_portion", Status.MET, "缓缴的是单位缴费部分（职工个人缴费部分不能缓缴）", source)
+
+
 @rule("pension_deferral", "injury_deferral", "unemployment_deferral")
 def insurance_deferral(f: Facts, m: Measure) -> Assessment:
     applicant = applicant_fits(f, m)
+    portion = _employer_portion(f, m)
     industry_route = Route("hardship_industry", (
-        applicant, _in_listed_industry(f, f"body:{m.number}(1)"), *_hardship_conditions(f, m)))
+        applicant, portion, _in_listed_industry(f, f"body:{m.number}(1)"), *_hardship_conditions(f, m)))
     area, difficulty = f["severe_epidemic_area"], f["temporary_operating_difficulty"]
     source = f"body:{m.number}(2)cond"
     area_route = Route("epidemic_area_sme", (
-        applicant,
+        applicant, portion,
         _eligible_unit(f, m),
         judge("severe_epidemic_area", source, area, met="所在地区经自治区备案为受疫情影响严重地区",
               unmet="所在地区不是经自治区备案的受疫情影响严重地区",

@@ -20,6 +20,16 @@ def _insured_staff(f: Facts, source: str) -> Condition:
                  unknown="需确认参加失业保险的职工人数", needs=["insured_employees"])
 
 
+def _unit_insured(f: Facts, source: str) -> Condition:
+    """The unit takes part in unemployment insurance: said outright, or shown by its insured staff."""
+    insured, staff = f["unemployment_insured"], f["insured_employees"]
+    if insured is None and staff is not None:
+        insured = staff > 0
+    return judge("unit_insured", source, insured, met="单位已参加失业保险",
+                 unmet="单位未参加失业保险，不属于参保单位", unknown="需确认单位是否参加了失业保险",
+                 needs=["insured_employees"])
+
+
 def _org_type_in(f: Facts, source: str, allowed: dict, unmet: str) -> Condition:
     """The unit's type is one the clause names; allowed maps org_type codes to the text when met."""
     org_type = f["org_type"]
@@ -67,7 +77,8 @@ def job_retention_refund(f: Facts, m: Measure) -> Assessment:
         f, "body:6", {"enterprise": "参保企业", "social_org": "社会组织，参照中小微企业实施",
                       "individual_business": "以单位形式参保的个体工商户，参照中小微企业实施"},
         unmet="通知所列适用对象为参保企业及参照实施的社会组织、个体工商户，不含事业单位")
-    route = Route(None, (applicant_fits(f, m), org_type, _insured_staff(f, "body:6"), _layoffs_within_cap(f, m)))
+    route = Route(None, (applicant_fits(f, m), org_type, _unit_insured(f, "body:6"), _insured_staff(f, "body:6"),
+                         _layoffs_within_cap(f, m)))
     ratio, paid = _refund_ratio(f, m), f["unemployment_insurance_paid_last_year"]
     amount_needs = [key for key, known in (("enterprise_size", ratio is not None or f["org_type"] != "enterprise"),
                                            ("unemployment_insurance_paid_last_year", paid is not None)) if not known]
@@ -75,10 +86,9 @@ def job_retention_refund(f: Facts, m: Measure) -> Assessment:
     standard = (f"按企业及其职工上年度实际缴纳失业保险费的{percent_text(ratio)}返还" if ratio is not None
                 else f"大型企业按上年度实际缴纳失业保险费的{percent_text(m.param('refund_ratio_large'))}返还，"
                      f"中小微企业按{percent_text(m.param('refund_ratio_sme'))}返还")
-    if amount is not None:
-        standard += f"：{number_text(paid, '元')}×{percent_text(ratio)}＝{number_text(amount, '元')}"
+    calc = None if amount is None else f"{number_text(paid, '元')}×{percent_text(ratio)}＝{number_text(amount, '元')}"
     return Assessment(routes=[route], amount_yuan=amount, amount_kind="exact" if amount is not None else None,
-                      amount_text=standard, amount_needs=amount_needs)
+                      amount_text=standard, amount_calc=calc, amount_needs=amount_needs)
 
 
 # ---- 7 一次性留工（培训）补助 ------------------------------------------------------------------------
@@ -87,6 +97,7 @@ def job_retention_refund(f: Facts, m: Measure) -> Assessment:
 def retention_training_subsidy(f: Facts, m: Measure) -> Assessment:
     risk_area, unable = f["region_had_risk_area_2022"], f["unable_to_operate_due_to_epidemic"]
     applicant, staff = applicant_fits(f, m), _insured_staff(f, "body:7")
+    unit_insured = _unit_insured(f, "body:7")
     risk_route = Route("risk_area_region", (
         applicant,
         judge("region_had_risk_area", "body:7", risk_area,
@@ -98,7 +109,7 @@ def retention_training_subsidy(f: Facts, m: Measure) -> Assessment:
         judge("unable_to_operate", "body:7", unable, met="因疫情严重影响暂时无法正常生产经营",
               unmet="未因疫情严重影响而暂时无法正常生产经营",
               unknown="需确认是否因疫情严重影响暂时无法正常生产经营", needs=["unable_to_operate_due_to_epidemic"]),
-        staff,
+        unit_insured, staff,
     ))
     group = industry_group(f)
     industry_route = Route("special_industry_region", (
@@ -111,13 +122,13 @@ def retention_training_subsidy(f: Facts, m: Measure) -> Assessment:
               met=f"属于{industry_label(f)}行业（餐饮、零售、旅游、民航、公路水路铁路运输之一）",
               unmet="不属于餐饮、零售、旅游、民航、公路水路铁路运输5个行业",
               unknown="需确认是否属于餐饮、零售、旅游、民航、公路水路铁路运输行业", needs=["industry"]),
-        staff,
+        unit_insured, staff,
     ))
     per_head, count = m.param("per_employee_yuan"), f["insured_employees"]
     amount = None if not count else per_head * count
-    text = f"按每名参保职工{per_head:g}元发放" + (f"：{count}人×{per_head:g}元＝{number_text(amount, '元')}" if amount else "")
     return Assessment(routes=[risk_route, industry_route], amount_yuan=amount,
-                      amount_kind="exact" if amount else None, amount_text=text)
+                      amount_kind="exact" if amount else None, amount_text=f"按每名参保职工{per_head:g}元发放",
+                      amount_calc=f"{count}人×{per_head:g}元＝{number_text(amount, '元')}" if amount else None)
 
 
 # ---- 8 一次性扩岗补助, 9 一次性吸纳就业补贴 -------------------------------------------------------------
@@ -132,8 +143,15 @@ def _graduates_hired(f: Facts, source: str) -> Condition:
 def _per_graduate(f: Facts, m: Measure) -> Assessment:
     per_head, hired = m.param("per_graduate_yuan"), f["graduates_hired"]
     amount = per_head * hired if hired else None
-    text = f"按每人{per_head:g}元" + (f"：{hired}人×{per_head:g}元＝{number_text(amount, '元')}" if amount else "")
-    return Assessment(routes=[], amount_yuan=amount, amount_kind="exact" if amount else None, amount_text=text)
+    return Assessment(routes=[], amount_yuan=amount, amount_kind="exact" if amount else None,
+                      amount_text=f"按每人{per_head:g}元",
+                      amount_calc=f"{hired}人×{per_head:g}元＝{number_text(amount, '元')}" if amount else None)
+
+
+def _contract_signed(f: Facts) -> Optional[bool]:
+    """A contract length says a contract was signed (0 means none)."""
+    months = f["graduate_contract_months"]
+    return f["graduate_contract_signed"] if months is None else months > 0
 
 
 @rule("job_expansion_subsidy")
@@ -146,8 +164,8 @@ def job_expansion_subsidy(f: Facts, m: Measure) -> Assessment:
         judge("hired_in_2022", "body:8", f["graduates_hired_in_2022"], met="在2022年1月1日至12月31日期间招用",
               unmet="不是在2022年1月1日至12月31日期间招用的", unknown="需确认是否在2022年内招用",
               needs=["graduates_hired_in_2022"]),
-        judge("signed_contract", "body:8", None if months is None else months > 0, met="已签订劳动合同",
-              unmet="未签订劳动合同", unknown="需确认是否与毕业生签订了劳动合同", needs=["graduate_contract_months"]),
+        judge("signed_contract", "body:8", _contract_signed(f), met="已签订劳动合同",
+              unmet="未签订劳动合同", unknown="需确认是否与毕业生签订了劳动合同", needs=["graduate_contract_signed"]),
         judge("unemployment_insured", "body:8", f["graduates_unemployment_insured"], met="已为其参加失业保险",
               unmet="未为其参加失业保险", unknown="需确认是否为这些毕业生参加了失业保险",
               needs=["graduates_unemployment_insured"]),
@@ -168,8 +186,10 @@ def graduate_hiring_subsidy(f: Facts, m: Measure) -> Assessment:
               met=f"属于{size_label(size)}，符合国统字〔2017〕213号中小微企业标准", unmet="大型企业不在本项范围内",
               unknown="需确认企业规模（按国统字〔2017〕213号）", needs=["enterprise_size"]),
         _graduates_hired(f, "body:9cond"),
-        judge("contract_one_year", "body:9cond", None if months is None else months >= min_months,
-              met=f"签订{months}个月劳动合同，达到1年以上", unmet=f"劳动合同{months}个月，不足1年",
+        judge("contract_one_year", "body:9cond",
+              False if _contract_signed(f) is False else None if months is None else months >= min_months,
+              met=f"签订{months}个月劳动合同，达到1年以上",
+              unmet="未签订劳动合同" if not months else f"劳动合同{months}个月，不足1年",
               unknown="需确认与毕业生签订的劳动合同期限", needs=["graduate_contract_months"]),
     ))
     assessment = _per_graduate(f, m)
@@ -179,11 +199,44 @@ def graduate_hiring_subsidy(f: Facts, m: Measure) -> Assessment:
 
 # ---- 10 职业技能提升行动培训补贴 -------------------------------------------------------------------
 
+def _district_bureau(f: Facts) -> Optional[bool]:
+    """Whether the applicant is a 旗县区 HR bureau; only a 机关 (or a unit of unknown type) can be one."""
+    org_type = f["org_type"]
+    if org_type is not None and org_type != "government_department":
+        return False
+    return f["is_district_hrss_department"]
+
+
+def _fund_extraction(f: Facts, m: Measure, applicant: Optional[str]) -> Route:
+    """正文第10项: a district may draw on the unemployment-insurance fund for the special training account."""
+    years, reserve = f["ui_fund_reserve_years"], m.param("min_reserve_years")
+    return Route("fund_extraction", (
+        judge("fund_applicant", "body:10", None if applicant is None else applicant == "organisation",
+              met="以单位身份办理", unmet="提取失业保险基金充实专账资金由旗县区人社部门办理，不由个人申请",
+              unknown="需确认以单位还是个人身份咨询", needs=["applicant"]),
+        judge("district_bureau", "body:10", _district_bureau(f), met="旗县（市、区）人社部门",
+              unmet="提取失业保险基金充实专账资金由旗县区人社部门按程序办理，不由企业或培训机构申请",
+              unknown="需确认是否为旗县（市、区）人社部门",
+              needs=["org_type"] if f["org_type"] is None and f["is_district_hrss_department"] is None
+              else ["is_district_hrss_department"]),
+        judge("reserve_two_years", "body:10", None if years is None else years >= reserve,
+              met=f"上年度失业保险基金滚存结余备付期限{years:g}年，在{reserve:g}年以上" if years is not None else "",
+              unmet=f"上年度失业保险基金滚存结余备付期限{years:g}年，不足{reserve:g}年" if years is not None else "",
+              unknown="需确认上年度失业保险基金滚存结余备付期限", needs=["ui_fund_reserve_years"]),
+        judge("policies_in_place", "body:10", f["stabilisation_policies_in_place"],
+              met="各项保生活稳岗位政策已落实到位", unmet="须在各项保生活稳岗位政策落实到位的基础上提取",
+              unknown="需确认各项保生活稳岗位政策是否已落实到位", needs=["stabilisation_policies_in_place"]),
+        judge("account_insufficient", "body:10", f["special_account_insufficient"],
+              met="职业技能提升行动专账资金不足", unmet="专账资金充足的，不需提取失业保险基金",
+              unknown="需确认职业技能提升行动专账资金是否不足", needs=["special_account_insufficient"]),
+    ))
+
+
 @rule("skills_training_subsidy")
 def skills_training_subsidy(f: Facts, m: Measure) -> Assessment:
     applicant = f["applicant"] or ("organisation" if f.known("org_type") else None)
-    org_type, institution = f["org_type"], f["is_training_institution"]
-    organiser_ok = True if org_type == "enterprise" else institution
+    org_type, institution, bureau = f["org_type"], f["is_training_institution"], _district_bureau(f)
+    organiser_ok = False if bureau else True if org_type == "enterprise" else institution
     organiser = Route("organiser", (
         judge("organiser_applicant", "att:10:process", None if applicant is None else applicant == "organisation",
               met="以单位身份申请", unmet="组织培训的申请由企业或职业技能培训机构提出",
@@ -208,7 +261,16 @@ def skills_training_subsidy(f: Facts, m: Measure) -> Assessment:
               met="参加培训并已取得证书", unmet="须参加培训取得证书后才能申请补贴",
               unknown="需确认参加培训后是否取得了证书", needs=["certificate_kind"]),
     ))
-    return Assessment(routes=[organiser, trainee])
+    routes = [organiser, trainee, _fund_extraction(f, m, applicant)]
+    if not bureau:
+        return Assessment(routes=routes)
+    share, balance = m.param("fund_max_share"), f["ui_fund_accumulated_balance"]
+    cap = None if balance is None else round(balance * share, 2)
+    return Assessment(routes=routes, amount_yuan=cap, amount_kind="maximum" if cap is not None else None,
+                      amount_text=f"可提取不超过失业保险基金累计结余{percent_text(share)}的资金充实专账资金",
+                      amount_calc=f"{number_text(balance, '元')}×{percent_text(share)}＝{number_text(cap, '元')}"
+                      if cap is not None else None,
+                      amount_needs=[] if cap is not None else ["ui_fund_accumulated_balance"])
 
 
 # ---- 11 技能提升补贴 ---------------------------------------------------------------------------------
@@ -245,4 +307,5 @@ def skill_upgrade_subsidy(f: Facts, m: Measure) -> Assessment:
     standard = "，".join(f"{label}{m.param(_LEVEL_PARAMS[code]):g}元" for code, label in
                          (("level5", "初级（五级）"), ("level4", "中级（四级）"), ("level3", "高级（三级）")))
     return Assessment(routes=[route], amount_yuan=amount, amount_kind="exact" if amount else None,
-                      amount_text=f"按证书等级：{standard}" + (f"；您的等级为{number_text(amount, '元')}" if amount else ""))
+                      amount_text=f"按证书等级：{standard}",
+                      amount_calc=f"您的等级为{number_text(amount, '元')}" if amount else None)

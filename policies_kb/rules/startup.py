@@ -29,7 +29,7 @@ def _personal_loan_cap(f: Facts, m: Measure) -> float:
     cap, partners = m.param("personal_loan_cap_yuan"), f["partners"] or 1
     if partners == 1:
         return cap
-    return partners * cap * (1 + m.param("partnership_extra_ratio"))
+    return round(partners * cap * (1 + m.param("partnership_extra_ratio")), 2)
 
 
 def _new_hire_share(f: Facts, m: Measure) -> Condition:
@@ -87,11 +87,13 @@ def startup_loan(f: Facts, m: Measure) -> Assessment:
         text = (f"个人贷款额度最高{number_text(m.param('personal_loan_cap_yuan'), '元')}，期限最长"
                 f"{m.param('personal_term_years'):g}年，可展期1次（不超过{m.param('extension_years'):g}年）；合伙创业可适当提高，"
                 f"最多不超过符合条件个人贷款总额度的{percent_text(m.param('partnership_extra_ratio'))}")
-        if (f["partners"] or 1) > 1:
-            text += f"（{f['partners']}人合伙，按此估算最高约{number_text(cap, '元')}）"
+    calc = None
+    if applicant != "organisation" and (f["partners"] or 1) > 1:
+        calc = (f"{f['partners']}人合伙：{f['partners']}×{number_text(m.param('personal_loan_cap_yuan'), '元')}"
+                f"×{1 + m.param('partnership_extra_ratio'):g}，按此估算最高约{number_text(cap, '元')}")
     amount_needs = ["partners"] if applicant != "organisation" and f["partners"] is None else []
     return Assessment(routes=[personal, small_business], amount_yuan=cap, amount_kind="maximum", amount_text=text,
-                      amount_needs=amount_needs)
+                      amount_calc=calc, amount_needs=amount_needs)
 
 
 # ---- 17 创业场地租金补贴 ------------------------------------------------------------------------------
@@ -136,16 +138,17 @@ def startup_service_subsidy(f: Facts, m: Measure) -> Assessment:
         judge("provides_services", "body:18", f["provides_startup_services"], met="为创业者提供创业服务",
               unmet="须为创业者提供创业服务", unknown="需确认是否为创业者提供了创业服务",
               needs=["provides_startup_services"]),
-        judge("rated", "body:18", None if tier in (None, "not_rated") else True,
+        judge("rated", "body:18", None if tier in (None, "not_rated") else tier in _TIERS,
               met=f"经评估为{enum_label('service_rating_tier', tier) if tier else ''}",
-              unmet="", unknown=("须经评估确定服务效果和档次后才能确定" if tier == "not_rated" else "需确认评估档次"),
+              unmet="经评估未评上档次：通知只对评为三个档次之一的服务机构给予补贴",
+              unknown=("须经评估确定服务效果和档次后才能确定" if tier == "not_rated" else "需确认评估档次"),
               needs=[] if tier == "not_rated" else ["service_rating_tier"]),
     ))
     amount = m.param(_TIERS[tier]) if tier in _TIERS else None
     return Assessment(routes=[route], amount_yuan=amount, amount_kind="exact" if amount else "tiers",
                       amount_text="经评估分三个档次，分别给予" + "、".join(
-                          f"{m.param(key):g}元" for key in _TIERS.values()) + "的创业服务补贴" +
-                                  (f"；{enum_label('service_rating_tier', tier)}为{number_text(amount, '元')}" if amount else ""))
+                          f"{m.param(key):g}元" for key in _TIERS.values()) + "的创业服务补贴",
+                      amount_calc=f"{enum_label('service_rating_tier', tier)}为{number_text(amount, '元')}" if amount else None)
 
 
 # ---- 19 一次性创业补贴 -------------------------------------------------------------------------------

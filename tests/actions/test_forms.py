@@ -112,3 +112,18 @@ def test_bare_no_answers_the_question_rather_than_correcting(dispatcher):
     slots = {"facts": {"job_seeking": True}, "answered_facts": ["job_seeking"]}
     result = validate(dispatcher, "不对", "deny", "involuntary_separation", slots)
     assert result["facts"] == {"job_seeking": True, "involuntary_separation": False}
+
+
+def test_signed_without_a_length_records_the_contract_and_asks_the_length(dispatcher):
+    slots = {"check_measure": "graduate_hiring_subsidy"}
+    result = validate(dispatcher, "签了", "affirm", "graduate_contract_months", slots)
+    assert result["facts"] == {"graduate_contract_signed": True} and "failed_fact" not in result
+    assert "具体期限" in dispatcher.messages[0]["text"]
+
+
+def test_contract_length_in_years(dispatcher):
+    slots = {"check_measure": "graduate_hiring_subsidy"}
+    assert validate(dispatcher, "一年以上", "inform", "graduate_contract_months", slots)["facts"] == {
+        "graduate_contract_months": 12}
+    assert validate(dispatcher, "签了三年的", "inform", "graduate_contract_months", slots)["facts"] == {
+        "graduate_contract_months": 36}

@@ -106,6 +106,28 @@ def test_enterprise_eligibility_dialogue_in_2022(chat_2022):
     assert result["eligible"] is True and result["in_force"] is True
 
 
+def test_pending_procedure_is_never_promised(chat):
+    chat.ask("我是退役军人，能申请一次性创业补贴吗")
+    result = _answer_until_result(chat, ["是", "干了一年多了，14个月", "带动了2个人", "是"])
+    assert result["measure"] == "startup_subsidy" and result["eligible"] is None
+    assert result["conditions_met"] is True and result["amount_yuan"] == 5000
+    assert any(c["id"] == "procedure_pending" and c["status"] == "unknown" for c in result["conditions"])
+    assert "待自治区进一步明确操作流程后实施" in result["summary"]
+
+
+def test_what_the_2022_check_says_after_the_measure_ended(chat_2022):
+    """A check finished on 2022-09-01 and corrected on a later day would still say 已执行期满: the date decides."""
+    chat_2022.ask("我们公司能享受稳岗返还吗")
+    result = _answer_until_result(chat_2022, ["企业", "三十人", "裁了6个"])
+    assert result["status"] == "eligible"
+    later = Chat(chat_2022.url, as_of="2023-01-05")
+    later.sender = chat_2022.sender
+    [replies] = [later.say("不对，裁了5个")]
+    [ended] = [r["custom"]["eligibility"] for r in replies if "eligibility" in (r.get("custom") or {})]
+    assert ended["eligible"] is False and ended["status"] == "ended" and ended["conditions_met"] is True
+    assert any("执行期满" in (r.get("text") or "") for r in replies)
+
+
 def test_correction_during_the_check(chat):
     chat.ask("我能申请失业金吗")
     chat.ask("失业了")

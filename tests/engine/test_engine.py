@@ -84,8 +84,9 @@ def test_dates_before_the_notice_carry_a_note():
 def test_summary_says_an_ended_measure_can_no_longer_be_applied_for():
     result = check("job_retention_refund", {"org_type": "enterprise", "insured_employees": 10, "layoffs_last_year": 0},
                    date(2026, 11, 26))
-    assert result.eligible is True and result.in_force is False
-    assert "2022年12月31日执行期满" in result.summary()
+    assert result.eligible is False and result.in_force is False
+    assert result.status == "ended" and result.conditions_met is True
+    assert "2022年12月31日执行期满" in result.summary() and "原本符合" in result.summary()
 
 
 def test_unknown_fact_and_bad_values_are_refused():

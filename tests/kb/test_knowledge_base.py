@@ -55,7 +55,7 @@ def test_aliases_belong_to_one_measure_only():
 
 def test_undetermined_measures_say_so():
     for measure_id in ("job_expansion_subsidy", "startup_subsidy"):
-        assert any("待自治区进一步明确操作流程后实施" in caveat.text for caveat in kb().measure(measure_id).caveats)
+        assert "待自治区进一步明确操作流程后实施" in kb().measure(measure_id).procedure_pending.text
 
 
 def test_body_and_attachment_disagreements_are_recorded():

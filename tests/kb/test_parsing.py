@@ -29,7 +29,9 @@ def test_ratios(text, value):
 
 
 @pytest.mark.parametrize("text, months", [("两年", 24), ("一年半", 18), ("2年半", 30), ("6个月", 6), ("半年", 6),
-                                          ("18", 18), ("1年零3个月", 15), ("三年了", 36), ("十二个月", 12)])
+                                          ("18", 18), ("1年零3个月", 15), ("三年了", 36), ("十二个月", 12),
+                                          ("一年以上", 12), ("签了三年的", 36), ("3年多", 36),
+                                          ("干了两年零两个月", 26), ("交了10个月", 10), ("半年多", 6)])
 def test_months(text, months):
     assert parse_months(text) == months
 
@@ -68,3 +70,19 @@ def test_coerce_types():
         coerce("loss_making", "也许")
     with pytest.raises(FactError):
         coerce("insured_employees", True)
+
+
+def test_years_and_negative_numbers():
+    assert coerce("ui_fund_reserve_years", "两年半") == 2.5
+    assert coerce("ui_fund_reserve_years", "18个月") == 1.5
+    assert coerce("ui_fund_reserve_years", "3") == 3
+    with pytest.raises(FactError, match="below minimum"):
+        coerce("insured_employees", "-3")
+    assert parse_number("3-5人") == 3  # a range is read by its first number, not as minus five
+
+
+def test_service_tier_words():
+    assert coerce("service_rating_tier", "没评上") == "not_placed"
+    assert coerce("service_rating_tier", "还没评估") == "not_rated"
+    assert coerce("deferral_portion", "个人部分") == "employee"
+    assert coerce("deferral_portion", "单位的") == "employer"

@@ -26,7 +26,8 @@ def _quotes():
         for name, parameter in measure.parameters.items():
             for quote in parameter.quotes:
                 yield f"{where}:parameters.{name}", quote
-        for statement_list, label in [(measure.caveats, "caveats")] + [
+        pending = [measure.procedure_pending] if measure.procedure_pending else []
+        for statement_list, label in [(measure.caveats, "caveats"), (pending, "procedure_pending")] + [
             (getattr(measure.aspects, aspect), f"aspects.{aspect}") for aspect in measure.aspects.__fields__
         ]:
             for statement in statement_list:
