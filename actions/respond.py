@@ -19,7 +19,7 @@ from . import conversation
 from .fact_forms import correction_target, describe, is_correction
 from .replies import (answer_reply, checkup_reply, clarify_reply, eligibility_reply, ended_note, out_of_scope_reply,
                       unclear_reply, which_measure_reply)
-from .resolution import Decision, resolve
+from .resolution import Decision, decide
 
 CHECK_INTRO = "下面我问您几个问题，帮您初步判断是否符合条件（随时可以说“算了”退出）。"
 CHECKUP_INTRO = "好的，我来帮您做个政策体检：先问几个简单问题（随时可以说“算了”退出）。"
@@ -80,14 +80,7 @@ class ActionRespond(Action):
             if corrected is not None:
                 return events + corrected
 
-        decision = resolve(
-            intent=intent, ranking=conversation.intent_ranking(tracker),
-            measures=conversation.entity_values(tracker, "measure"),
-            topics=conversation.entity_values(tracker, "topic"),
-            aspect=conversation.aspect(tracker),
-            out_of_scope_terms=conversation.entity_values(tracker, "out_of_scope"),
-            self_check=bool(conversation.entity_values(tracker, "self_check")),
-            context_measure=tracker.get_slot("measure"), context_aspect=tracker.get_slot("aspect"), text=text)
+        decision = decide(tracker.latest_message, tracker.get_slot("measure"), tracker.get_slot("aspect"))
         return events + self._act(decision, dispatcher, tracker, may_start_dialogue)
 
     def _act(self, decision: Decision, dispatcher: CollectingDispatcher, tracker: Tracker,
