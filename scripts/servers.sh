@@ -2,7 +2,7 @@
 # Start or stop the action server and the Rasa server on localhost, in the background.
 #   scripts/servers.sh start   # waits until both answer; logs in var/actions.log and var/rasa.log
 #   scripts/servers.sh stop
-# RASA_PORT (5005) and ACTIONS_PORT (5055) choose the ports; BIN the virtualenv's bin directory.
+# RASA_PORT (5005), ACTIONS_PORT (5055) and STAFF_PORT (8081, the staff panel) choose the ports; BIN the virtualenv's bin directory.
 # The other settings (DATABASE_URL, REDIS_URL, RASA_API_TOKEN, ACTION_SERVER_URL) are read by
 # bot/settings.py; README "Settings" lists them all.
 set -euo pipefail
@@ -37,6 +37,20 @@ stop() {
   done
 }
 
+# --- staff web application (channels/staff: the agents' assist panel) on STAFF_PORT (8081) ----------
+export STAFF_PORT=${STAFF_PORT:-8081}
+stop_staff() {
+  if [ -f var/staff.pid ]; then kill "$(cat var/staff.pid)" 2>/dev/null || true; rm -f var/staff.pid; fi
+}
+start_staff() {
+  stop_staff
+  "$BIN/python" -m channels.staff serve >var/staff.log 2>&1 &
+  echo $! >var/staff.pid
+  wait_for "http://127.0.0.1:$STAFF_PORT/login" 60 "The staff application" var/staff.pid
+  echo "坐席助手（staff panel）: http://127.0.0.1:$STAFF_PORT/  (accounts: $BIN/policybot-staff users add NAME --role agent)"
+}
+# ---
+
 case "${1:-}" in
   start)
     stop
@@ -49,7 +63,8 @@ case "${1:-}" in
     wait_for "http://127.0.0.1:$RASA_PORT/status?token=$("$BIN/python" -m bot.settings token)" 240 \
       "The Rasa server" var/rasa.pid
     echo "Rasa server on http://127.0.0.1:$RASA_PORT, action server on http://127.0.0.1:$ACTIONS_PORT"
+    start_staff
     ;;
-  stop) stop ;;
+  stop) stop; stop_staff ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
