@@ -7,7 +7,7 @@ RASA_ARGS := --config bot/config.yml --domain bot/domain
 export RASA_TELEMETRY_ENABLED := false
 export BIN
 
-.PHONY: help install run train validate test unit-test e2e-test evaluate servers stop kb-check clean
+.PHONY: help install run train validate test unit-test e2e-test evaluate servers stop kb-check clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,6 +21,10 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed  ## create .venv with pinned dependencies (Python 3.10)
 
+# The browser tests (tests/e2e/test_staff_panel_browser.py) drive Debian's chromium, with a CJK font for the screenshots.
+browser:  ## install Debian's chromium and a Chinese font for the browser tests, if missing (needs root)
+	@scripts/ensure-chromium.sh
+
 validate: install  ## check generated files are current and the Rasa data is consistent
 	$(BIN)/python scripts/generate.py --check
 	$(RASA) data validate $(RASA_ARGS) --data data
@@ -31,13 +35,13 @@ train: validate  ## train the model if the data, config or knowledge base change
 run: train  ## install, train if needed, start both servers and chat in the terminal (AS_OF=2022-09-01 replays a date)
 	scripts/chat.sh $(if $(AS_OF),--as-of $(AS_OF))
 
-servers: train  ## start the Rasa and action servers in the background (scripts/servers.sh stop ends them)
+servers: train  ## start the Rasa and action servers and the staff panel in the background (`make stop` ends them)
 	scripts/servers.sh start
 
 stop:  ## stop background servers
 	scripts/servers.sh stop
 
-test: train  ## the whole test suite: knowledge base, engine, NLU, actions, and conversations with the servers
+test: train browser  ## the whole test suite: knowledge base, engine, NLU, actions, and conversations with the servers
 	$(BIN)/python -m pytest
 
 unit-test: install  ## everything that needs no trained model
