@@ -2,7 +2,7 @@
 // The assist panel. Every text from the server is put in the page with textContent (never as HTML).
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { csrf: "", measure: null, aspect: "overview", facts: {}, view: null, aspects: [], seq: 0 };
+  const state = { csrf: "", measure: null, aspect: "overview", facts: {}, view: null, aspects: [], seq: 0, lastText: "" };
   const STATUS = {
     eligible: ["符合条件", "ok"], not_eligible: ["不符合条件", "bad"], undetermined: ["尚待确定", "unknown"],
     ended: ["已执行期满", "bad"], not_started: ["尚未开始执行", "bad"],
@@ -50,7 +50,9 @@
 
   async function analyse() {
     const text = $("caller-text").value.trim();
-    if (!text) return;
+    // The same sentence again (typing pause, then Ctrl+Enter) would only undo the agent's clicks since.
+    if (!text || text === state.lastText) return;
+    state.lastText = text;
     const seq = ++state.seq;
     showError("");
     try {
@@ -68,6 +70,7 @@
         showMeasure(data.view);
       }
     } catch (e) {
+      state.lastText = "";
       showError(e.message);
     }
   }
