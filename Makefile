@@ -25,7 +25,7 @@ $(WEBCHAT)/node_modules/.installed: $(WEBCHAT)/package.json $(WEBCHAT)/package-l
 	cd $(WEBCHAT) && npm ci --no-audit --no-fund
 	touch $@
 
-# The browser tests (tests/browser) drive Debian's chromium, with a CJK font for the screenshots.
+# The browser tests (widget and staff panel, tests/e2e/*browser*) drive Debian's chromium, with a CJK font for the screenshots.
 browser:  ## install Debian's chromium and a Chinese font for the browser tests, if missing (needs root)
 	@scripts/ensure-chromium.sh
 # ---
@@ -42,7 +42,7 @@ train: validate  ## train the model if the data, config or knowledge base change
 run: train  ## install, train if needed, start both servers and chat in the terminal (AS_OF=2022-09-01 replays a date)
 	scripts/chat.sh $(if $(AS_OF),--as-of $(AS_OF))
 
-servers: train  ## start the Rasa and action servers and the widget demo page in the background (`make stop` ends them)
+servers: train  ## start the Rasa and action servers, the widget demo page and the staff panel in the background (`make stop` ends them)
 	scripts/servers.sh start
 
 stop:  ## stop background servers

@@ -13,6 +13,8 @@ from policies_kb.facts import FactError
 from policies_kb.loader import kb
 from policies_kb.schema import ASPECTS
 
+from . import resolution
+
 AS_OF_ENV = "POLICYBOT_AS_OF"
 
 
@@ -41,11 +43,7 @@ def text(tracker: Tracker) -> str:
 
 
 def intent_ranking(tracker: Tracker) -> List[Dict[str, Any]]:
-    message = tracker.latest_message
-    ranking = message.get("intent_ranking") or []
-    if not ranking and message.get("intent"):
-        ranking = [message["intent"]]
-    return [item for item in ranking if item.get("name")]
+    return resolution.intent_ranking(tracker.latest_message)
 
 
 def intent(tracker: Tracker) -> Tuple[Optional[str], float]:
@@ -55,11 +53,7 @@ def intent(tracker: Tracker) -> Tuple[Optional[str], float]:
 
 
 def entity_values(tracker: Tracker, name: str) -> List[str]:
-    seen: List[str] = []
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == name and entity.get("value") not in seen:
-            seen.append(entity["value"])
-    return seen
+    return resolution.entity_values(tracker.latest_message, name)
 
 
 def facts(tracker: Tracker) -> Dict[str, Any]:
@@ -75,18 +69,11 @@ def skipped(tracker: Tracker) -> List[str]:
 
 
 def aspect(tracker: Tracker) -> Optional[str]:
-    """The aspect the NLU found asked (one at most; bot/vocabulary.yml ranks competing phrases)."""
-    asked = [value for value in entity_values(tracker, "aspect") if value in ASPECTS]
-    return asked[0] if asked else None
+    return resolution.asked_aspect(tracker.latest_message)
 
 
 def mentioned_facts(tracker: Tracker) -> Dict[str, Any]:
-    """Fact values the message itself reveals ("做餐饮的小企业"), from the NLU's fact entities."""
-    found: Dict[str, Any] = {}
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") in kb().facts:
-            found.setdefault(entity["entity"], entity.get("value"))
-    return found
+    return resolution.mentioned_facts(tracker.latest_message)
 
 
 def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 from policies_kb.loader import kb
+from policies_kb.schema import ASPECTS
 
 ASK_PREFIX = "ask_"
 SMALLTALK = ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff")
@@ -150,3 +151,48 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     if intent == "ask_topic" and scored:
         return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
     return Decision("unclear", aspect=aspect)
+
+
+# ---- reading one parsed message (Rasa's /model/parse result, or a tracker's latest_message) ----------
+# Shared by the router (through actions/conversation.py) and the staff panel's assist, which calls the
+# Rasa server's /model/parse: both decide from the same parse with the same rules.
+
+def entity_values(message: Dict[str, Any], name: str) -> List[str]:
+    seen: List[str] = []
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == name and entity.get("value") not in seen:
+            seen.append(entity["value"])
+    return seen
+
+
+def intent_ranking(message: Dict[str, Any]) -> List[Dict[str, Any]]:
+    ranking = message.get("intent_ranking") or []
+    if not ranking and message.get("intent"):
+        ranking = [message["intent"]]
+    return [item for item in ranking if item.get("name")]
+
+
+def asked_aspect(message: Dict[str, Any]) -> Optional[str]:
+    """The aspect the NLU found asked (one at most; bot/vocabulary.yml ranks competing phrases)."""
+    asked = [value for value in entity_values(message, "aspect") if value in ASPECTS]
+    return asked[0] if asked else None
+
+
+def mentioned_facts(message: Dict[str, Any]) -> Dict[str, Any]:
+    """Fact values the message itself reveals ("做餐饮的小企业"), from the NLU's fact entities."""
+    found: Dict[str, Any] = {}
+    for entity in message.get("entities") or []:
+        if entity.get("entity") in kb().facts:
+            found.setdefault(entity["entity"], entity.get("value"))
+    return found
+
+
+def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
+           context_aspect: Optional[str] = None) -> Decision:
+    """resolve() applied to one parsed message, in the context of the measure and aspect under discussion."""
+    return resolve(
+        intent=(message.get("intent") or {}).get("name"), ranking=intent_ranking(message),
+        measures=entity_values(message, "measure"), topics=entity_values(message, "topic"),
+        aspect=asked_aspect(message), out_of_scope_terms=entity_values(message, "out_of_scope"),
+        self_check=bool(entity_values(message, "self_check")),
+        context_measure=context_measure, context_aspect=context_aspect, text=(message.get("text") or "").strip())

@@ -19,7 +19,7 @@ from . import conversation
 from .fact_forms import correction_target, describe, is_correction, is_what_if
 from .replies import (answer_reply, case_reply, checkup_reply, clarify_reply, eligibility_reply, ended_note,
                       out_of_scope_reply, unclear_reply, verdict_change, which_measure_reply)
-from .resolution import Decision, resolve
+from .resolution import Decision, decide
 
 # Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
 WHO_ASKS = {"applicant", "org_type"}
@@ -105,14 +105,7 @@ class ActionRespond(Action):
             # "分公司那边25个人，裁了5个" after an answer: the person's own case for the measure under discussion.
             return events + self._answer(dispatcher, tracker, context, "conditions", start_check=True)
 
-        decision = resolve(
-            intent=intent, ranking=conversation.intent_ranking(tracker),
-            measures=conversation.entity_values(tracker, "measure"),
-            topics=conversation.entity_values(tracker, "topic"),
-            aspect=conversation.aspect(tracker),
-            out_of_scope_terms=conversation.entity_values(tracker, "out_of_scope"),
-            self_check=bool(conversation.entity_values(tracker, "self_check")),
-            context_measure=tracker.get_slot("measure"), context_aspect=tracker.get_slot("aspect"), text=text)
+        decision = decide(tracker.latest_message, tracker.get_slot("measure"), tracker.get_slot("aspect"))
         return events + self._act(decision, dispatcher, tracker, may_start_dialogue)
 
     def _act(self, decision: Decision, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -11,6 +11,7 @@ scripts/servers.sh, the tests and the scripts that call the Rasa HTTP API.
                       empty means locks in the process's memory (one Rasa process only)
   RASA_API_TOKEN      the token the Rasa HTTP API requires (?token=…); when unset, one is generated
                       into var/rasa_api_token on first use and read from there afterwards
+  STAFF_PORT          the staff web application's port (8081; channels/staff)
 """
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def rasa_port() -> int:
 
 def actions_port() -> int:
     return int(os.environ.get("ACTIONS_PORT") or 5055)
+
+
+def staff_port() -> int:
+    return int(os.environ.get("STAFF_PORT") or 8081)
 
 
 def rasa_url() -> str:

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from .answers import answer
 from .engine import CheckResult, check, checkup
 from .facts import FactError
+from .facts import describe as describe_fact
 from .loader import KbError, kb
 from .schema import ASPECT_LABELS, ASPECTS
 
@@ -113,11 +114,7 @@ def _cmd_checkup(args) -> None:
 
 
 def _cmd_facts(args) -> None:
-    rows = []
-    for key, spec in kb().facts.items():
-        values = [{"code": v.code, "label": v.label} for v in kb().fact_values(key)] if spec.type == "enum" else None
-        rows.append({"key": key, "type": spec.type, "label": spec.label, "unit": spec.unit, "min": spec.min,
-                     "values": values, "question": spec.question})
+    rows = [describe_fact(key) for key in kb().facts]
     if args.json:
         _print_json(rows)
         return

@@ -36,6 +36,14 @@ def fact(key: str) -> Fact:
         raise FactError(f"未知的条件项 {key!r}，可用 `policybot facts` 查看全部 (unknown fact key {key!r})") from None
 
 
+def describe(key: str) -> Dict[str, Any]:
+    """One fact as `policybot facts --json` prints it (and the staff panel renders it as a form control)."""
+    spec = fact(key)
+    values = [{"code": v.code, "label": v.label} for v in kb().fact_values(key)] if spec.type == "enum" else None
+    return {"key": key, "type": spec.type, "label": spec.label, "unit": spec.unit, "min": spec.min,
+            "values": values, "question": spec.question}
+
+
 def parse_bool(text: str, loose: bool = True) -> Optional[bool]:
     """是/有/对 -> True, 不是/没有/无 -> False; 不知道 and anything unclear -> None.
     `loose` also reads whole sentences ("我们去年没有欠缴"); turn it off for text that may be a question."""

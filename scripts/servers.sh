@@ -2,7 +2,8 @@
 # Start or stop the action server and the Rasa server on localhost, in the background.
 #   scripts/servers.sh start   # waits until both answer; logs in var/actions.log and var/rasa.log
 #   scripts/servers.sh stop
-# RASA_PORT (5005), ACTIONS_PORT (5055) and WEBCHAT_PORT (8080, the widget demo page) choose the ports; BIN the virtualenv's bin directory.
+# RASA_PORT (5005), ACTIONS_PORT (5055), WEBCHAT_PORT (8080, the widget demo page) and STAFF_PORT (8081, the
+# staff panel) choose the ports; BIN the virtualenv's bin directory.
 # The other settings (DATABASE_URL, REDIS_URL, RASA_API_TOKEN, ACTION_SERVER_URL) are read by
 # bot/settings.py; README "Settings" lists them all.
 set -euo pipefail
@@ -47,8 +48,21 @@ start_webchat() {
   stop_webchat
   RASA_PORT="$RASA_PORT" "$BIN/python" -m channels.webchat.server >var/webchat.log 2>&1 &
   echo $! >var/webchat.pid
-  wait_for "http://127.0.0.1:$WEBCHAT_PORT/health" 30 "The web chat demo page"
+  wait_for "http://127.0.0.1:$WEBCHAT_PORT/health" 30 "The web chat demo page" var/webchat.pid
   echo "网页聊天演示页（Web chat demo）: http://127.0.0.1:$WEBCHAT_PORT/"
+}
+
+# --- staff web application (channels/staff: the agents' assist panel) on STAFF_PORT (8081) ----------
+export STAFF_PORT=${STAFF_PORT:-8081}
+stop_staff() {
+  if [ -f var/staff.pid ]; then kill "$(cat var/staff.pid)" 2>/dev/null || true; rm -f var/staff.pid; fi
+}
+start_staff() {
+  stop_staff
+  "$BIN/python" -m channels.staff serve >var/staff.log 2>&1 &
+  echo $! >var/staff.pid
+  wait_for "http://127.0.0.1:$STAFF_PORT/login" 60 "The staff application" var/staff.pid
+  echo "坐席助手（staff panel）: http://127.0.0.1:$STAFF_PORT/  (accounts: $BIN/policybot-staff users add NAME --role agent)"
 }
 # ---
 
@@ -65,7 +79,8 @@ case "${1:-}" in
       "The Rasa server" var/rasa.pid
     echo "Rasa server on http://127.0.0.1:$RASA_PORT, action server on http://127.0.0.1:$ACTIONS_PORT"
     start_webchat
+    start_staff
     ;;
-  stop) stop; stop_webchat ;;
+  stop) stop; stop_webchat; stop_staff ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

@@ -1,0 +1,11 @@
+"""The staff web application: the hotline agents' assist panel (and, later, the analytics), one login.
+
+  app.py       the application factory: database, Rasa client, middlewares, routes
+  routes.py    every URL the application answers (JSON API and the pages)
+  security.py  password hashing, sessions, CSRF, login rate limit, role checks
+  db.py        the tables (accounts, sessions, failed logins) in the tracker store's database
+  assist.py    what the panel shows for a caller's sentence: measures, answers, checklist, SMS text
+  search.py    keyword search over the knowledge base (jieba)
+  __main__.py  `python -m channels.staff serve | users add/disable/enable/list`
+  static/      the login page and the panel (plain HTML/JS/CSS, no CDN)
+"""
