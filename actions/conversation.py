@@ -11,7 +11,6 @@ from bot.stated_facts import resolve
 from policies_kb.engine import facts_read
 from policies_kb.facts import FactError
 from policies_kb.loader import kb
-from policies_kb.schema import ASPECTS
 
 from . import resolution
 

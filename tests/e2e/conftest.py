@@ -43,14 +43,28 @@ def wechat_api():
     fake.stop()
 
 
+def restart_servers() -> None:
+    """Restart every server with the session's settings: the `servers` fixture puts them in os.environ, so
+    a test that stops one server (or all) brings them back as they were."""
+    env = {**os.environ, "BIN": str(Path(sys.executable).parent)}
+    subprocess.run([str(ROOT / "scripts" / "servers.sh"), "start"], check=True, env=env, cwd=ROOT)
+
+
 @pytest.fixture(scope="session")
 def servers(wechat_api):
     model = ROOT / "models" / "policybot.tar.gz"
     assert model.exists(), "no trained model: run `make train` (or `make test`, which trains first)"
-    env = {**os.environ, "BIN": str(Path(sys.executable).parent), **WECHAT, "WECHAT_API_BASE": wechat_api.url}
-    subprocess.run([str(ROOT / "scripts" / "servers.sh"), "start"], check=True, env=env, cwd=ROOT)
+    session = {**WECHAT, "WECHAT_API_BASE": wechat_api.url}
+    saved = {key: os.environ.get(key) for key in session}
+    os.environ.update(session)
+    restart_servers()
     yield URL
-    subprocess.run([str(ROOT / "scripts" / "servers.sh"), "stop"], check=False, env=env, cwd=ROOT)
+    subprocess.run([str(ROOT / "scripts" / "servers.sh"), "stop"], check=False, env=dict(os.environ), cwd=ROOT)
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 class Chat:

@@ -16,7 +16,7 @@ import pytest
 
 from bot import settings
 
-from tests.e2e.conftest import ROOT, Chat, api
+from tests.e2e.conftest import ROOT, Chat, api, restart_servers
 
 UNAVAILABLE = {"unavailable": True}
 
@@ -131,8 +131,7 @@ def test_a_restarted_rasa_server_keeps_every_conversation(servers):
     person.ask("帮我做个政策体检")
     person.ask("个人")
     before = api(f"/conversations/{person.sender}/tracker")
-    env = {**os.environ, "BIN": str(Path(sys.executable).parent)}
-    subprocess.run([str(ROOT / "scripts" / "servers.sh"), "start"], check=True, env=env, cwd=ROOT)
+    restart_servers()
     after = api(f"/conversations/{person.sender}/tracker")
     assert after["events"] == before["events"]
     asked = [p["asking"]["fact"] for p in person.ask("失业了") if "asking" in p]

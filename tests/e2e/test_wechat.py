@@ -2,7 +2,6 @@
 encrypted pushes as WeChat sends them, the fake WeChat API recording what the server sends back."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -18,7 +17,7 @@ import pytest
 from channels.wechat.fake_platform import WeChatUser
 from channels.wechat.settings import TEXT_LIMIT_BYTES
 
-from tests.e2e.conftest import ROOT, WECHAT
+from tests.e2e.conftest import ROOT, WECHAT, api
 
 
 class Follower(WeChatUser):
@@ -95,11 +94,9 @@ def test_each_message_type(follower, servers):
         assert "请输入文字问题" in follower.send(follower.xml(msg_type, Title="t", Url="http://e.com"))["Content"]
     reply = follower.send(follower.xml("event", Event="CLICK", EventKey="ASK_UNEMPLOYMENT_BENEFIT"))
     assert reply["Content"].startswith("【失业保险金")
-    with urllib.request.urlopen(f"{servers}/conversations/{follower.openid}/tracker", timeout=10) as response:
-        assert json.loads(response.read())["slots"]["measure"] == "unemployment_benefit"
+    assert api(f"/conversations/{follower.openid}/tracker")["slots"]["measure"] == "unemployment_benefit"
     assert follower.send(follower.xml("event", Event="unsubscribe", EventKey="", CreateTime=str(int(time.time()) + 1))) is None
-    with urllib.request.urlopen(f"{servers}/conversations/{follower.openid}/tracker", timeout=10) as response:
-        tracker = json.loads(response.read())
+    tracker = api(f"/conversations/{follower.openid}/tracker")
     # the conversation ended: nothing said since, and what was being discussed is forgotten
     assert not [e for e in tracker["events"] if e["event"] == "user"] and tracker["slots"]["measure"] is None
 
@@ -118,8 +115,7 @@ def test_a_retry_storm_gets_one_answer_and_one_bot_run(follower, servers):
     with ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(lambda _: follower.send(xml), range(4)))
     assert len({r["Content"] for r in replies}) == 1 and "创业担保贷款" in replies[0]["Content"]
-    with urllib.request.urlopen(f"{servers}/conversations/{follower.openid}/tracker", timeout=10) as response:
-        events = json.loads(response.read())["events"]
+    events = api(f"/conversations/{follower.openid}/tracker")["events"]
     assert [e.get("message_id") for e in events if e["event"] == "user"] == ["msg:987654321"]
 
 
@@ -160,6 +156,5 @@ def test_a_slow_bot_answers_by_the_customer_service_api(follower, wechat_api, se
     assert first is None and retry is None and 3.9 <= waited < 5.0
     [answer] = delivered(wechat_api, follower.openid, 1)
     assert answer.startswith("【失业保险金·办理流程】") and "依据" in answer
-    with urllib.request.urlopen(f"{servers}/conversations/{follower.openid}/tracker", timeout=10) as response:
-        events = json.loads(response.read())["events"]
+    events = api(f"/conversations/{follower.openid}/tracker")["events"]
     assert len([e for e in events if e["event"] == "user"]) == 1
