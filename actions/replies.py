@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Dict, List, Optional
 
 from policies_kb.answers import Answer
-from policies_kb.engine import CheckResult, Checkup
+from policies_kb.engine import VERDICT_LABELS, CheckResult, Checkup
 from policies_kb.loader import kb
 from policies_kb.schema import ASPECT_LABELS
 
@@ -34,15 +34,11 @@ def case_reply(answer: Answer, understood: List[str]) -> Reply:
             "json_message": {**answer.payload(), "as_of": answer.as_of.isoformat()}}
 
 
-VERDICTS = {"eligible": "符合", "not_eligible": "不符合", "undetermined": "还不能确定", "ended": "已执行期满，不能申请",
-            "not_started": "尚未开始执行"}
-
-
 def verdict_change(before: str, after: str) -> str:
     """'不符合（原来是：符合）' — how a changed fact moved the verdict."""
     if before == after:
-        return f"{VERDICTS[after]}（结论不变）。"
-    return f"{VERDICTS[after]}（原来是：{VERDICTS[before]}）。"
+        return f"{VERDICT_LABELS[after]}（结论不变）。"
+    return f"{VERDICT_LABELS[after]}（原来是：{VERDICT_LABELS[before]}）。"
 
 
 def _choice_button(measure_id: str, aspect: Optional[str]) -> Dict[str, str]:

@@ -14,7 +14,7 @@ import traceback
 from typing import Any, Dict, List, Optional, Sequence
 
 from .answers import answer
-from .engine import CheckResult, check, checkup
+from .engine import VERDICT_LABELS, CheckResult, check, checkup
 from .facts import FactError
 from .facts import describe as describe_fact
 from .loader import KbError, kb
@@ -70,8 +70,7 @@ def _cmd_kb_show(args) -> None:
 
 def _render_result(result: CheckResult) -> List[str]:
     data = result.to_dict()
-    verdict = {"eligible": "符合", "not_eligible": "不符合", "undetermined": "尚不能确定",
-               "ended": "已执行期满，不能申请", "not_started": "尚未开始执行，不能申请"}[data["status"]]
+    verdict = VERDICT_LABELS[data["status"]]
     lines = [f"{result.measure.name}（第{result.measure.number}项）· 评估日期 {data['as_of']}",
              f"结论：{verdict}" + (f"（{data['route_name']}）" if data["route_name"] else "")]
     lines += ["条件："] + [f"  {_MARKS[c['status']]} {c['text']}〔{c['source_label']}〕" for c in data["conditions"]]

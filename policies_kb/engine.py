@@ -18,6 +18,9 @@ from .rules.common import Assessment, Condition, Facts, Route, Status, number_te
 from .schema import Measure
 
 NOTICE_DATE = date(2022, 7, 18)
+# How each `status` is said, wherever a verdict is shown in a word (CLI, bot, panel).
+VERDICT_LABELS = {"eligible": "符合", "not_eligible": "不符合", "undetermined": "尚不能确定",
+                  "ended": "已执行期满，不能申请", "not_started": "尚未开始执行，不能申请"}
 
 
 @dataclass(frozen=True)
