@@ -7,10 +7,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
-from bot.stated_facts import resolve
-from policies_kb.engine import facts_read
-from policies_kb.facts import FactError
-from policies_kb.loader import kb
 
 from . import resolution
 
@@ -76,16 +72,4 @@ def mentioned_facts(tracker: Tracker) -> Dict[str, Any]:
 
 
 def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """Facts the latest message states in passing ("参保60来号人，裁了3个"), each taken as the fact the
-    measure's rule reads (all 19 rules when no measure is in view)."""
-    mentions = [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "stated_fact"]
-    if not mentions:
-        return {}
-    measures = [measure] if measure else [m.id for m in kb().measures]
-    reads: List[str] = []
-    for measure_id in measures:
-        try:
-            reads += [key for key in facts_read(measure_id, known) if key not in reads]
-        except (FactError, KeyError):
-            continue
-    return resolve(mentions, reads)
+    return resolution.stated_facts(tracker.latest_message, measure, known)

@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
+from bot.stated_facts import resolve as resolve_stated
+from policies_kb.engine import facts_read
+from policies_kb.facts import FactError
 from policies_kb.loader import kb
 from policies_kb.schema import ASPECTS
 
@@ -185,6 +188,22 @@ def mentioned_facts(message: Dict[str, Any]) -> Dict[str, Any]:
         if entity.get("entity") in kb().facts:
             found.setdefault(entity["entity"], entity.get("value"))
     return found
+
+
+def stated_facts(message: Dict[str, Any], measure: Optional[str],
+                 known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Facts the message states in passing ("参保60来号人，裁了3个"), each taken as the fact the measure's
+    rule reads (all 19 rules when no measure is in view)."""
+    mentions = [e for e in message.get("entities") or [] if e.get("entity") == "stated_fact"]
+    if not mentions:
+        return {}
+    reads: List[str] = []
+    for measure_id in [measure] if measure else [m.id for m in kb().measures]:
+        try:
+            reads += [key for key in facts_read(measure_id, known) if key not in reads]
+        except (FactError, KeyError):
+            continue
+    return resolve_stated(mentions, reads)
 
 
 def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
