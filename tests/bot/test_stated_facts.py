@@ -16,7 +16,8 @@ def facts(text, measure=None):
     return resolve(mentions, facts_read(measure) if measure else [])
 
 
-@pytest.mark.parametrize("text, measure, expected", [
+# Sentences with the facts they state (also read by scripts/compare_numerals.py).
+SENTENCE_CASES = [
     ("我们厂参保的有60来号人，去年裁了3个，稳岗返还能拿吗？", "job_retention_refund",
      {"org_type": "enterprise", "insured_employees": 60, "layoffs_last_year": 3}),
     ("二十来个人参保，去年裁了三个", "job_retention_refund", {"insured_employees": 20, "layoffs_last_year": 3}),
@@ -38,7 +39,10 @@ def facts(text, measure=None):
     ("我们一直有交失业险", "job_retention_refund", {"unemployment_insured": True}),
     ("没有欠缴", "pension_deferral", {"has_social_insurance_arrears": False}),
     ("營業一年多了，帶動了兩個人就業", "startup_subsidy", {"business_registered_months": 12, "jobs_created": 2}),
-])
+]
+
+
+@pytest.mark.parametrize("text, measure, expected", SENTENCE_CASES)
 def test_facts_in_peoples_words(text, measure, expected):
     assert facts(text, measure) == expected
 

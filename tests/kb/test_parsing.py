@@ -7,11 +7,20 @@ from policies_kb.facts import FactError, coerce, match_enum, parse_bool
 from policies_kb.numbers import parse_months, parse_number, parse_ratio
 
 
-@pytest.mark.parametrize("text, value", [
+# Numbers as people type them (also read by scripts/compare_numerals.py).
+NUMBER_CASES = [
     ("30", 30), ("三十人", 30), ("2万", 20000), ("1.5万元", 15000), ("一千五", 1500), ("一千五百", 1500),
     ("两万五", 25000), ("一百零五", 105), ("十五", 15), ("1万5", 15000), ("1,500元", 1500), ("２０人", 20),
     ("二十万", 200000), ("三百万", 3000000), ("贰拾", 20), ("零", 0), ("大概12个人", 12),
-])
+]
+# Durations as people say them, in months (also read by scripts/compare_numerals.py).
+MONTH_CASES = [("两年", 24), ("一年半", 18), ("2年半", 30), ("6个月", 6), ("半年", 6),
+               ("18", 18), ("1年零3个月", 15), ("三年了", 36), ("十二个月", 12),
+               ("一年以上", 12), ("签了三年的", 36), ("3年多", 36),
+               ("干了两年零两个月", 26), ("交了10个月", 10), ("半年多", 6)]
+
+
+@pytest.mark.parametrize("text, value", NUMBER_CASES)
 def test_numbers(text, value):
     assert parse_number(text) == value
 
@@ -22,16 +31,16 @@ def test_no_number(text):
         parse_number(text)
 
 
-@pytest.mark.parametrize("text, value", [("5.5%", 0.055), ("百分之五", 0.05), ("百分之五点五", 0.055),
-                                         ("两成", 0.2), ("0.2", 0.2), ("20", 0.2), ("２０％", 0.2)])
+RATIO_CASES = [("5.5%", 0.055), ("百分之五", 0.05), ("百分之五点五", 0.055), ("两成", 0.2), ("0.2", 0.2), ("20", 0.2),
+               ("２０％", 0.2)]
+
+
+@pytest.mark.parametrize("text, value", RATIO_CASES)
 def test_ratios(text, value):
     assert parse_ratio(text) == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text, months", [("两年", 24), ("一年半", 18), ("2年半", 30), ("6个月", 6), ("半年", 6),
-                                          ("18", 18), ("1年零3个月", 15), ("三年了", 36), ("十二个月", 12),
-                                          ("一年以上", 12), ("签了三年的", 36), ("3年多", 36),
-                                          ("干了两年零两个月", 26), ("交了10个月", 10), ("半年多", 6)])
+@pytest.mark.parametrize("text, months", MONTH_CASES)
 def test_months(text, months):
     assert parse_months(text) == months
 
