@@ -197,15 +197,16 @@ def _decide(routes: List[Route]) -> Tuple[Optional[bool], Optional[Route]]:
     return None, None
 
 
-def _missing(routes: List[Route]) -> List[str]:
-    """Facts that would decide the undecided routes, in the order their conditions are listed."""
+def _missing(routes: List[Route], known: Mapping[str, Any]) -> List[str]:
+    """Facts that would decide the undecided routes, in the order their conditions are listed. A condition
+    on two facts (裁员率 = layoffs ÷ insured staff) needs only the one not known yet."""
     missing: List[str] = []
     for route in routes:
         if route.status is not Status.UNKNOWN:
             continue
         for condition in route.conditions:
             if condition.status is Status.UNKNOWN:
-                missing.extend(key for key in condition.needs if key not in missing)
+                missing.extend(key for key in condition.needs if key not in missing and key not in known)
     return missing
 
 
@@ -243,7 +244,8 @@ def check(measure_key: str, facts: Optional[Mapping[str, Any]] = None, as_of: Op
     """
     measure = kb().measure(measure_key)
     day = as_date(as_of)
-    assessment: Assessment = RULES[measure.id](Facts(coerce_all(facts)), measure)
+    given = coerce_all(facts)
+    assessment: Assessment = RULES[measure.id](Facts(given), measure)
     conditions_met, fitting = _decide(assessment.routes)
     routes = [_on_the_day(route, measure, day) for route in assessment.routes]
     eligible, chosen = _decide(routes)
@@ -259,7 +261,7 @@ def check(measure_key: str, facts: Optional[Mapping[str, Any]] = None, as_of: Op
         measure=measure, as_of=day, eligible=eligible, route=route_id,
         in_force=in_force, ended_on=ended_on, starts_on=starts_on,
         conditions=_shown_conditions(routes, chosen),
-        missing_facts=_missing(routes) if eligible is None else [],
+        missing_facts=_missing(routes, given) if eligible is None else [],
         amount_yuan=assessment.amount_yuan if payable else None,
         amount_kind=assessment.amount_kind if payable and assessment.amount_yuan is not None else None,
         amount_text=f"{standard.rstrip('。')}；{assessment.amount_calc}" if payable and assessment.amount_calc else standard,
