@@ -1,6 +1,7 @@
-"""Check tests/conversations/heldout_dialogues.yml against the knowledge base and the engine (`policybot facts/check --json`).
+"""Check a held-out conversation file against the knowledge base and the engine (`policybot facts/check --json`).
 
-Run: .venv/bin/python tests/conversations/verify_heldout.py [--show]
+Run: .venv/bin/python tests/conversations/verify_heldout.py [--show] [--cases PATH]
+(PATH defaults to tests/conversations/heldout_dialogues.yml; set B is heldout_dialogues_b.yml.)
 For every turn: measure ids and fact keys exist, enum codes are valid; the facts stated so far
 (accumulated over the turns, later statements overriding earlier ones) are passed to
 `policybot check <measure> --json --as-of <as_of>`, and the labelled verdict (`status`) and
@@ -8,6 +9,7 @@ amount (`amount_yuan`) must match. Turns with a measure, no aspect and no verdic
 when the engine already decides the case (so a decided verdict is not left unlabelled); aspect
 questions ("钱打到哪") are answered, not checked, so they carry no verdict.
 """
+import argparse
 import json
 import subprocess
 import sys
@@ -35,9 +37,14 @@ def check(measure, facts, as_of):
     return json.loads(out.stdout)
 
 
-def main():
-    show = "--show" in sys.argv
-    dialogues = yaml.safe_load(open(ROOT / "tests/conversations/heldout_dialogues.yml"))
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", action="store_true", help="print every check")
+    parser.add_argument("--cases", default=str(ROOT / "tests/conversations/heldout_dialogues.yml"),
+                        help="the conversation file to check (default: set A)")
+    args = parser.parse_args(argv)
+    show = args.show
+    dialogues = yaml.safe_load(open(args.cases, encoding="utf-8"))
     errors, notes, nturns = [], [], 0
     ids = [d["id"] for d in dialogues]
     assert len(ids) == len(set(ids)), "duplicate ids"
