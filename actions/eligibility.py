@@ -17,6 +17,9 @@ from . import conversation
 from .checkup import next_checkup_fact
 from .fact_forms import FactQuestionForm
 from .replies import eligibility_reply, question_reply
+from .resolution import decide
+
+SWITCHING_ASPECTS = ("overview", "conditions", "amount")
 
 
 def next_eligibility_fact(tracker: Tracker, facts: Dict[str, Any], skipped: List[str]) -> Optional[str]:
@@ -36,6 +39,15 @@ class ValidateEligibilityForm(FactQuestionForm):
 
     def measure_in_view(self, tracker: Tracker) -> Optional[str]:
         return tracker.get_slot("check_measure")
+
+    def switch_to(self, tracker: Tracker) -> Optional[str]:
+        """A question about whether another measure applies; a question about how to apply for it (材料, 流程)
+        is answered and the check goes on."""
+        current = tracker.get_slot("check_measure")
+        decision = decide(tracker.latest_message, current, None)
+        if decision.kind == "answer" and decision.measure != current and decision.aspect in SWITCHING_ASPECTS:
+            return decision.measure
+        return None
 
 
 class ActionAskFactAnswer(Action):

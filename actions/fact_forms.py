@@ -126,6 +126,10 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         """The measure being checked (None: all of them, as in the 政策体检); stated facts are read for it."""
         return None
 
+    def switch_to(self, tracker: Tracker) -> Optional[str]:
+        """Another measure the person now asks to be checked for ("那工伤保险也能一起缓吗"), or None."""
+        return None
+
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: Dict[Text, Any]) -> List[Text]:
         facts, skipped = conversation.facts(tracker), conversation.skipped(tracker)
@@ -150,10 +154,20 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         # Whatever else the reply states ("交了10个月", "如果我是自己辞职的呢") is taken too, and never asked again.
         stated = {key: value for key, value in conversation.stated_facts(tracker, self.measure_in_view(tracker), facts)
                   .items() if facts.get(key) != value}
-        # "失业金在哪里申请" asked mid-check is a question; "正在领失业金" answers 就业状态.
+        # "失业金在哪里申请" asked mid-check is a question; "正在领失业金" answers 就业状态, and "缓缴到期肯定补上"
+        # in a 缓缴 check names its own topic.
+        in_view = self.measure_in_view(tracker)
         question_like = is_question_intent(intent) and bool(
-            conversation.entity_values(tracker, "measure")
-            or [t for t in conversation.entity_values(tracker, "topic") if not kb().topics[t].narrows_only])
+            [m for m in conversation.entity_values(tracker, "measure") if m != in_view]
+            or [t for t in conversation.entity_values(tracker, "topic")
+                if not kb().topics[t].narrows_only and in_view not in kb().topics[t].measures])
+        switched = self.switch_to(tracker) if question_like and not REFUSAL.search(text) else None
+        if switched:
+            # "那工伤保险也能一起缓吗": the same case, judged for the other measure; nothing known is asked again.
+            facts.update(conversation.stated_facts(tracker, switched, facts))
+            dispatcher.utter_message(text=f"好的，按您已经说过的情况，接着看“{kb().measure(switched).name}”。")
+            return {"fact_answer": None, "facts": facts, "check_measure": switched, "measure": switched,
+                    "pending_fact": None, "failed_fact": None}
         if REFUSAL.search(text):
             # "这些我不方便说，你就告诉我最多能拿多少": stop asking; the result gives the standard and what is open.
             remaining = [key for key in self.open_facts(tracker, facts, skipped) if key not in skipped]

@@ -12,7 +12,6 @@ Only a measure answer has a top-level "measure" key.
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any, Dict, List, Optional
 
 from policies_kb.answers import Answer
@@ -137,5 +136,8 @@ def question_reply(fact_key: str, checking: Optional[str]) -> Reply:
             "json_message": {"asking": {"fact": fact_key, "type": spec.type, "for": checking}}}
 
 
-def ended_note(as_of: date) -> str:
-    return f"该政策截至{as_of.year}年{as_of.month}月{as_of.day}日已执行期满，不再进行资格核对。您可以说“政策体检”，看看目前还能享受哪些政策。"
+def ended_reply(result: CheckResult) -> Reply:
+    """The verdict on a measure that has ended, when nothing about the case was said: it has ended, what it
+    gave, and where to look instead (no questions about a case that can no longer apply)."""
+    return {"text": f"{result.summary()}\n您可以说“政策体检”，看看目前还能享受哪些政策。",
+            "json_message": {"eligibility": result.to_dict()}}

@@ -4,6 +4,7 @@ an eligibility check or a 政策体检.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -17,12 +18,20 @@ from policies_kb.numbers import find_number
 
 from . import conversation
 from .fact_forms import correction_target, describe, is_correction, is_what_if
-from .replies import (answer_reply, case_reply, checkup_reply, clarify_reply, eligibility_reply, ended_note,
+from .replies import (answer_reply, case_reply, checkup_reply, clarify_reply, eligibility_reply, ended_reply,
                       out_of_scope_reply, unclear_reply, verdict_change, which_measure_reply)
 from .resolution import Decision, decide
 
 # Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
 WHO_ASKS = {"applicant", "org_type"}
+# Aspects a described case is judged for ("我们20人裁了5个，稳岗返还能拿多少"); "要什么材料" is answered as asked.
+JUDGED_ASPECTS = {"overview", "conditions", "amount", "deadline"}
+QUESTION = re.compile(r"[？?吗么]|什么|怎么|咋|哪|多少|几个|能不能|可不可以|是否|有没有")
+
+
+def _declares(text: str) -> bool:
+    """'我们基地是企业性质的' states something; '能领多少' asks."""
+    return not QUESTION.search(text)
 CHECK_INTRO = "下面我问您几个问题，帮您初步判断是否符合条件（随时可以说“算了”退出）。"
 CHECKUP_INTRO = "好的，我来帮您做个政策体检：先问几个简单问题（随时可以说“算了”退出）。"
 
@@ -54,10 +63,28 @@ def _case_facts(tracker: Tracker, measure: str, known: Dict[str, Any]) -> Dict[s
 
 def _stays_on(tracker: Tracker, measure: str) -> bool:
     """Nothing in the message points away from the measure under discussion (another measure, a topic
-    that does not include it)."""
+    that does not include it). A statement's topic words are part of the fact ("单位给交了失业保险")."""
     named = conversation.entity_values(tracker, "measure")
     topics = [kb().topics[t] for t in conversation.entity_values(tracker, "topic")]
-    return all(m == measure for m in named) and all(measure in t.measures or t.narrows_only for t in topics)
+    return all(m == measure for m in named) and (
+        _declares(conversation.text(tracker)) or all(measure in t.measures or t.narrows_only for t in topics))
+
+
+def _case_update(tracker: Tracker, measure: str) -> Dict[str, Any]:
+    """Facts a follow-up adds to the case under discussion ("分公司那边25个人，裁了5个", "我们基地是企业性质的"):
+    the case facts the measure reads, including who is asking when the message only states it; {} when
+    the message asks about another aspect ("那被辞退的话钱打到哪") or describes nothing."""
+    aspect = conversation.aspect(tracker)
+    if aspect and aspect not in ("conditions", "amount"):
+        return {}
+    known = conversation.facts(tracker)
+    reads = facts_read(measure, known)
+    stated = {key: value for key, value in conversation.stated_facts(tracker, measure, known).items() if key in reads}
+    named = {key: value for key, value in conversation.mentioned_facts(tracker).items() if key in reads}
+    found = {**named, **stated}
+    if not _declares(conversation.text(tracker)):
+        found = {key: value for key, value in found.items() if key not in WHO_ASKS}
+    return found if set(found) - WHO_ASKS or _declares(conversation.text(tracker)) else {}
 
 
 def _new_dialogue(facts: Dict[str, Any], form: str) -> List[Dict]:
@@ -100,10 +127,11 @@ class ActionRespond(Action):
                 return events + corrected
 
         context = tracker.get_slot("measure")
-        if context and may_start_dialogue and _stays_on(tracker, context) \
-                and set(_case_facts(tracker, context, conversation.facts(tracker))) - WHO_ASKS:
-            # "分公司那边25个人，裁了5个" after an answer: the person's own case for the measure under discussion.
-            return events + self._answer(dispatcher, tracker, context, "conditions", start_check=True)
+        if context and may_start_dialogue and _stays_on(tracker, context):
+            changes = _case_update(tracker, context)
+            if changes:
+                # "分公司那边25个人，裁了5个" after an answer: the person's own case for the measure under discussion.
+                return events + self._judge(dispatcher, tracker, context, changes)
 
         decision = decide(tracker.latest_message, tracker.get_slot("measure"), tracker.get_slot("aspect"))
         return events + self._act(decision, dispatcher, tracker, may_start_dialogue)
@@ -114,7 +142,8 @@ class ActionRespond(Action):
             aspect = decision.aspect
             if aspect == "overview" and tracker.get_slot("clarify_aspect") and not tracker.get_slot("measure"):
                 aspect = tracker.get_slot("clarify_aspect")
-            return self._answer(dispatcher, tracker, decision.measure, aspect, decision.self_check and may_start_dialogue)
+            return self._answer(dispatcher, tracker, decision.measure, aspect, decision.self_check and may_start_dialogue,
+                                may_judge=may_start_dialogue)
         if decision.kind == "clarify":
             topic = next((kb().topics[t] for t in conversation.entity_values(tracker, "topic")), None)
             dispatcher.utter_message(**clarify_reply(decision.candidates, decision.aspect,
@@ -138,16 +167,22 @@ class ActionRespond(Action):
         return []
 
     def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, measure: str, aspect: str,
-                start_check: bool = False) -> List[Dict]:
-        """The answer about one aspect of a measure; with start_check, then the eligibility form."""
+                start_check: bool = False, may_judge: bool = True) -> List[Dict]:
+        """The answer about one aspect of a measure; with start_check, then the eligibility form. A question
+        that describes the person's case is judged with what it says, whatever aspect it asks."""
         day = conversation.as_of(tracker)
         reply = answer(measure, aspect, day)
         known = conversation.facts(tracker)
-        stated = _case_facts(tracker, measure, known) if start_check else {}
+        stated = _case_facts(tracker, measure, known)
         events = [SlotSet("measure", measure), SlotSet("aspect", aspect), SlotSet("clarify_candidates", None),
                   SlotSet("clarify_aspect", None)]
         described = bool(set(stated) - WHO_ASKS)
-        if described:
+        start_check = start_check or (described and may_judge and aspect in JUDGED_ASPECTS)
+        if not start_check and stated:
+            # Kept for any later check, so what was said is never asked again.
+            answered = conversation.answered(tracker) + [k for k in stated if k not in conversation.answered(tracker)]
+            events += [SlotSet("facts", {**known, **stated}), SlotSet("answered_facts", answered)]
+        if described and start_check:
             # The person described their case: judge it instead of reciting the whole rule.
             dispatcher.utter_message(**case_reply(reply, [describe(key, value) for key, value in stated.items()]))
         else:
@@ -156,11 +191,10 @@ class ActionRespond(Action):
             return events
         facts = {**conversation.mentioned_facts(tracker), **known, **stated}
         if not reply.in_force:
-            if described:  # what the facts would have given, and that the measure has ended
-                dispatcher.utter_message(**eligibility_reply(check(measure, facts, day)))
-                return events + [SlotSet("facts", facts), SlotSet("last_check", measure)]
-            dispatcher.utter_message(text=ended_note(day), json_message={"check_skipped": "ended"})
-            return events
+            # The verdict on the day is "ended"; with facts given, also what they would have given.
+            result = check(measure, facts, day)
+            dispatcher.utter_message(**(eligibility_reply(result) if described else ended_reply(result)))
+            return events + [SlotSet("facts", facts), SlotSet("last_check", measure)]
         if not described:
             dispatcher.utter_message(text=CHECK_INTRO)
         answered = conversation.answered(tracker) + [key for key in stated if key not in conversation.answered(tracker)]
@@ -183,26 +217,49 @@ class ActionRespond(Action):
         say how the verdict moved. A fact nobody asked about yet is taken as new information."""
         day, last = conversation.as_of(tracker), tracker.get_slot("last_check")
         before = conversation.facts(tracker)
-        changes = conversation.stated_facts(tracker, None if last == "checkup" else last, before)
+        context = tracker.get_slot("measure")
+        measure = context if last != "checkup" and context and _stays_on(tracker, context) else last
+        changes = conversation.stated_facts(tracker, None if measure == "checkup" else measure, before)
+        if measure != "checkup":
+            changes = {**_case_update(tracker, measure), **changes}
         if not changes:
             target = correction_target(text, conversation.answered(tracker))
             if target is None:
                 return None
             changes = dict([target])
-        facts = {**before, **changes}
-        changed = "；".join(describe(key, value) for key, value in changes.items())
-        answered = conversation.answered(tracker) + [key for key in changes if key not in conversation.answered(tracker)]
-        events = [SlotSet("facts", facts), SlotSet("answered_facts", answered)]
-        if last == "checkup":
+        if measure == "checkup":
+            facts = {**before, **changes}
+            changed = "；".join(describe(key, value) for key, value in changes.items())
             dispatcher.utter_message(text=f"好的，按“{changed}”重新体检。")
             dispatcher.utter_message(**checkup_reply(checkup(facts, day)))
-            return events
-        result = check(last, facts, day)
+            return [SlotSet("facts", facts), SlotSet("answered_facts", _answered_with(tracker, changes))]
+        return self._judge(dispatcher, tracker, measure, changes, may_start_dialogue)
+
+    def _judge(self, dispatcher: CollectingDispatcher, tracker: Tracker, measure: str, changes: Dict[str, Any],
+               may_start_dialogue: bool = True) -> List[Dict]:
+        """The case under discussion with these facts added or changed: the verdict when they decide it (and how
+        it moved, when it was judged before), else the questions still open."""
+        day, before = conversation.as_of(tracker), conversation.facts(tracker)
+        facts = {**before, **changes}
+        changed = "；".join(describe(key, value) for key, value in changes.items())
+        judged_before = tracker.get_slot("last_check") == measure
+        events = [SlotSet("measure", measure), SlotSet("aspect", "conditions"), SlotSet("clarify_candidates", None),
+                  SlotSet("answered_facts", _answered_with(tracker, changes))]
+        result = check(measure, facts, day)
         if result.eligible is None and result.in_force and may_start_dialogue:
-            # The change reopened the question: ask what is still needed, then give the verdict.
-            dispatcher.utter_message(text=f"好的，已按“{changed}”更新，还需要再确认几项。")
-            return events[1:] + [SlotSet("check_measure", last), *_new_dialogue(facts, "eligibility_form")]
-        previous = check(last, before, day).status
-        dispatcher.utter_message(text=f"好的，按“{changed}”重新判断：{verdict_change(previous, result.status)}")
+            # Still open: ask only what is missing, then give the verdict.
+            lead = "已按“{}”更新".format(changed) if judged_before else f"已记下：{changed}"
+            dispatcher.utter_message(text=f"好的，{lead}。判断“{result.measure.name}”还需要再确认几项。")
+            return events + [SlotSet("check_measure", measure), *_new_dialogue(facts, "eligibility_form")]
+        if judged_before:
+            previous = check(measure, before, day).status
+            dispatcher.utter_message(text=f"好的，按“{changed}”重新判断：{verdict_change(previous, result.status)}")
+        else:
+            dispatcher.utter_message(text=f"好的，按您说的情况（{changed}）来判断：")
         dispatcher.utter_message(**eligibility_reply(result))
-        return events
+        return events + [SlotSet("facts", facts), SlotSet("last_check", measure)]
+
+
+def _answered_with(tracker: Tracker, changes: Dict[str, Any]) -> List[str]:
+    answered = conversation.answered(tracker)
+    return answered + [key for key in changes if key not in answered]

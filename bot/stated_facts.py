@@ -94,9 +94,12 @@ def _numbers(text: str) -> List[StatedFact]:
 
 
 def _statements(text: str) -> List[StatedFact]:
-    """Yes/no facts said in passing; the longest phrase wins where two overlap (没欠过社保 over 欠过社保)."""
+    """Yes/no facts (and a few named values) said in passing."""
     hits = []
-    for key, by_value in cues()["statements"].items():
+    single = [((key,), by_value) for key, by_value in cues()["statements"].items()]
+    shared = [(tuple(group["facts"]), {value: phrases for value, phrases in group.items() if value != "facts"})
+              for group in cues().get("shared_statements") or []]
+    for keys, by_value in single + shared:
         for raw_value, phrases in by_value.items():
             for phrase in phrases:
                 for match in re.finditer(re.escape(phrase), text):
@@ -104,13 +107,16 @@ def _statements(text: str) -> List[StatedFact]:
                         continue
                     value = {"true": True, "false": False}.get(str(raw_value).lower(), raw_value)
                     value = int(value) if isinstance(value, str) and value.isdigit() else value
-                    hits.append((match.start(), match.end(), key, value))
+                    hits.append((match.start(), match.end(), keys, value))
     hits.sort(key=lambda hit: (-(hit[1] - hit[0]), hit[0]))
     found: List[StatedFact] = []
-    for start, end, key, value in hits:
-        if any(f.candidates == (key,) for f in found) or _overlaps((start, end), [(f.start, f.end) for f in found]):
+    for start, end, keys, value in hits:
+        # One value per fact, and the longest phrase for it (没欠过社保, not 欠过社保); one phrase may state two
+        # facts ("被辞退": not by choice, and the contract ended).
+        if any(f.candidates == keys for f in found) or _overlaps((start, end), [(f.start, f.end) for f in found
+                                                                             if set(f.candidates) & set(keys)]):
             continue
-        found.append(StatedFact(key, (key,), value, start, end, text[start:end]))
+        found.append(StatedFact(keys[0], keys, value, start, end, text[start:end]))
     return found
 
 
