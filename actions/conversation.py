@@ -8,6 +8,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Tracker
 
 
+from policies_kb.facts import implied
+
 from . import resolution
 
 AS_OF_ENV = "POLICYBOT_AS_OF"
@@ -52,7 +54,8 @@ def entity_values(tracker: Tracker, name: str) -> List[str]:
 
 
 def facts(tracker: Tracker) -> Dict[str, Any]:
-    return dict(tracker.get_slot("facts") or {})
+    """The facts collected so far, with what they imply (a 小型企业 is an enterprise; who is asking)."""
+    return implied(tracker.get_slot("facts") or {})
 
 
 def answered(tracker: Tracker) -> List[str]:
@@ -72,4 +75,4 @@ def mentioned_facts(tracker: Tracker) -> Dict[str, Any]:
 
 
 def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    return resolution.stated_facts(tracker.latest_message, measure, known)
+    return resolution.stated_facts(tracker.latest_message, measure, known, as_of(tracker))

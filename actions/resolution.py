@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Dict, List, Optional, Sequence
 
 from bot.stated_facts import resolve as resolve_stated
@@ -190,11 +191,29 @@ def mentioned_facts(message: Dict[str, Any]) -> Dict[str, Any]:
     return found
 
 
+# "今年招了4个应届生", "8月份招的": when graduates were hired, against the day the question is asked.
+HIRED_WHEN = re.compile(r"(今年|去年|前年|(?:20)?(\d{2})年|\d{1,2}月份?|上个月|这个月|年初|年底)[^，,。；]{0,3}"
+                        r"(?:招|录用|吸纳|新招|入职)")
+
+
+def hiring_year(text: str, today: date) -> Optional[int]:
+    match = HIRED_WHEN.search(text)
+    if not match:
+        return None
+    word = match.group(1)
+    if match.group(2):
+        return 2000 + int(match.group(2))
+    return today.year - {"去年": 1, "前年": 2}.get(word, 0)
+
+
 def stated_facts(message: Dict[str, Any], measure: Optional[str],
-                 known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                 known: Optional[Dict[str, Any]] = None, today: Optional[date] = None) -> Dict[str, Any]:
     """Facts the message states in passing ("参保60来号人，裁了3个"), each taken as the fact the measure's
     rule reads (all 19 rules when no measure is in view)."""
     mentions = [e for e in message.get("entities") or [] if e.get("entity") == "stated_fact"]
+    year = hiring_year(message.get("text") or "", today) if today else None
+    if year is not None:
+        mentions.append({"candidates": ["graduates_hired_in_2022"], "value": year == 2022})
     if not mentions:
         return {}
     reads: List[str] = []

@@ -134,3 +134,29 @@ def _number(spec: Fact, value: Any) -> float:
 def coerce_all(values: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     """Every fact coerced; keys whose value is None are left out (None means 'not known yet')."""
     return {key: coerce(key, value) for key, value in (values or {}).items() if value is not None}
+
+
+# Who a fact is about, read from how the catalogue asks it: "贵单位…" is asked of an organisation,
+# "您…" (with no 单位 in it) of a person; "原单位是否为您缴纳" is the person's.
+def _asks(spec: Fact) -> Optional[str]:
+    if "贵单位" in spec.question:
+        return "organisation"
+    if "您" in spec.question and "单位" not in spec.question.replace("原单位", ""):
+        return "person"
+    return None
+
+
+def implied(values: Mapping[str, Any]) -> Dict[str, Any]:
+    """The facts with what they imply and nobody needs to be asked: a 小型企业 is an enterprise, and who
+    is asking (applicant) follows from facts only an organisation or only a person has — when they agree."""
+    facts = dict(values)
+    if "enterprise_size" in facts and "org_type" not in facts:
+        facts["org_type"] = "enterprise"
+    if "applicant" not in facts:
+        if "org_type" in facts:
+            facts["applicant"] = "organisation"
+        else:
+            askers = {_asks(catalogue()[key]) for key in facts if key in catalogue()} - {None}
+            if len(askers) == 1:
+                facts["applicant"] = askers.pop()
+    return facts

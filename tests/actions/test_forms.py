@@ -112,7 +112,8 @@ def test_checkup_result_lists_what_fits(dispatcher):
 def test_bare_no_answers_the_question_rather_than_correcting(dispatcher):
     slots = {"facts": {"job_seeking": True}, "answered_facts": ["job_seeking"]}
     result = validate(dispatcher, "不对", "deny", "involuntary_separation", slots)
-    assert result["facts"] == {"job_seeking": True, "involuntary_separation": False}
+    # who asks is implied by the person's own facts (policies_kb.facts.implied)
+    assert result["facts"] == {"job_seeking": True, "involuntary_separation": False, "applicant": "person"}
 
 
 def test_signed_without_a_length_records_the_contract_and_asks_the_length(dispatcher):

@@ -33,7 +33,7 @@ SENTENCE_CASES = [
     ("之前没创过业", "startup_subsidy", {"first_startup": True}),
     ("今年领过两回了", "skill_upgrade_subsidy", {"skill_subsidy_claims_this_year": 2}),
     ("四个人合伙创业", "startup_loan", {"partners": 4}),
-    ("公司有120人", "startup_loan", {"employees": 120}),
+    ("公司有120人", "startup_loan", {"employees": 120, "org_type": "enterprise"}),
     ("招了3个应届毕业生，签了一年以上的合同", "graduate_hiring_subsidy",
      {"graduates_hired": 3, "graduate_contract_months": 12}),
     ("我们一直有交失业险", "job_retention_refund", {"unemployment_insured": True}),
