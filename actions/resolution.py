@@ -216,13 +216,20 @@ def stated_facts(message: Dict[str, Any], measure: Optional[str],
         mentions.append({"candidates": ["graduates_hired_in_2022"], "value": year == 2022})
     if not mentions:
         return {}
-    reads: List[str] = []
-    for measure_id in [measure] if measure else [m.id for m in kb().measures]:
-        try:
-            reads += [key for key in facts_read(measure_id, known) if key not in reads]
-        except (FactError, KeyError):
-            continue
-    return resolve_stated(mentions, reads)
+    def reads(facts: Optional[Dict[str, Any]]) -> List[str]:
+        keys: List[str] = []
+        for measure_id in [measure] if measure else [m.id for m in kb().measures]:
+            try:
+                keys += [key for key in facts_read(measure_id, facts) if key not in keys]
+            except (FactError, KeyError):
+                continue
+        return keys
+
+    found = resolve_stated(mentions, reads(known))
+    # A fact stated now can open a question the rule reads only then ("大学毕业…一直没找到工作": the
+    # graduate's two years are read once the person is a graduate): read the message again with it.
+    again = resolve_stated(mentions, reads({**(known or {}), **found}))
+    return {**again, **found} if set(again) - set(found) else found
 
 
 def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
