@@ -17,7 +17,7 @@ from . import conversation
 from .checkup import next_checkup_fact
 from .fact_forms import FactQuestionForm
 from .replies import eligibility_reply, question_reply
-from .resolution import decide
+from .resolution import decide, declares
 
 SWITCHING_ASPECTS = ("overview", "conditions", "amount")
 
@@ -44,6 +44,8 @@ class ValidateEligibilityForm(FactQuestionForm):
         """A question about whether another measure applies; a question about how to apply for it (材料, 流程)
         is answered and the check goes on."""
         current = tracker.get_slot("check_measure")
+        if declares(tracker.latest_message.get("text") or ""):
+            return None  # "我现在正领着失业金呢" answers the question; it does not ask about 失业保险金
         decision = decide(tracker.latest_message, current, None)
         if decision.kind == "answer" and decision.measure != current and decision.aspect in SWITCHING_ASPECTS:
             return decision.measure

@@ -22,6 +22,7 @@ from . import conversation
 
 QUESTION_INTENTS = ("ask_topic", "ask_followup", "policy_checkup", "out_of_scope", "bot_challenge", "human_handoff")
 QUESTION_CONFIDENCE = 0.7
+CLOSING_INTENTS = ("thanks", "goodbye")  # inside a check: stop asking, then give the result so far
 CORRECTION = re.compile(r"不对|错了|说错|搞错|写错|改成|改为|改一下|更正|应该是|其实是|纠正")
 REFUSAL = re.compile(r"不方便(说|透露|讲)|不想(说|回答|透露)|不告诉|保密|别问了|不用问了|直接告诉我|你就告诉我")
 UNSURE = re.compile(r"不知道|不清楚|不确定|不太清楚|说不好|不记得|不了解|没听说|不懂|跳过")
@@ -172,6 +173,12 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
             # "这些我不方便说，你就告诉我最多能拿多少": stop asking; the result gives the standard and what is open.
             remaining = [key for key in self.open_facts(tracker, facts, skipped) if key not in skipped]
             dispatcher.utter_message(text="好的，不方便说也没关系，我先按通知的标准告诉您，具体能否享受以经办机构审核为准。")
+            return {"fact_answer": None, "skipped_facts": skipped + remaining, "failed_fact": None}
+        intent_name, confidence = conversation.intent(tracker)
+        if intent_name in CLOSING_INTENTS and confidence >= QUESTION_CONFIDENCE and not stated:
+            # "好吧，那我等通知，谢谢": no more questions; the result says where the case stands and what is open.
+            remaining = [key for key in self.open_facts(tracker, facts, skipped) if key not in skipped]
+            dispatcher.utter_message(response=f"utter_{intent_name}")
             return {"fact_answer": None, "skipped_facts": skipped + remaining, "failed_fact": None}
         if stated:
             if pending not in stated and not question_like:

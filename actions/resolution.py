@@ -32,6 +32,14 @@ OVERRIDE_NAMED = 0.9      # the classifier overrules a measure named in passing 
 OUT_OF_SCOPE_CONFIDENT = 0.5
 FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject continues the conversation
 COMPARISON = re.compile(r"区别|不同|不一样|哪个好|哪个划算|还是")
+QUESTION = re.compile(r"[？?吗么]|什么|怎么|咋|哪|多少|几个|能不能|可不可以|是否|有没有")
+# "那工伤保险也能一起缓吗", "还有我的份吗": whether the person's own case qualifies.
+ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[吗么]|能.{0,10}[吗么不]|符合|够不够|有.{0,2}份|算不算|行不行|够条件")
+
+
+def declares(text: str) -> bool:
+    """'我们基地是企业性质的' states something; '能领多少' asks."""
+    return not QUESTION.search(text)
 
 
 @dataclass

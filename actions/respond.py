@@ -4,7 +4,6 @@ an eligibility check or a 政策体检.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -20,18 +19,13 @@ from . import conversation
 from .fact_forms import correction_target, describe, is_correction, is_what_if
 from .replies import (answer_reply, case_reply, checkup_reply, clarify_reply, eligibility_reply, ended_reply,
                       out_of_scope_reply, unclear_reply, verdict_change, which_measure_reply)
-from .resolution import Decision, decide
+from .resolution import ELIGIBILITY_QUESTION, Decision, decide, declares
 
 # Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
 WHO_ASKS = {"applicant", "org_type"}
 # Aspects a described case is judged for ("我们20人裁了5个，稳岗返还能拿多少"); "要什么材料" is answered as asked.
 JUDGED_ASPECTS = {"overview", "conditions", "amount", "deadline"}
-QUESTION = re.compile(r"[？?吗么]|什么|怎么|咋|哪|多少|几个|能不能|可不可以|是否|有没有")
 
-
-def _declares(text: str) -> bool:
-    """'我们基地是企业性质的' states something; '能领多少' asks."""
-    return not QUESTION.search(text)
 CHECK_INTRO = "下面我问您几个问题，帮您初步判断是否符合条件（随时可以说“算了”退出）。"
 CHECKUP_INTRO = "好的，我来帮您做个政策体检：先问几个简单问题（随时可以说“算了”退出）。"
 
@@ -67,7 +61,7 @@ def _stays_on(tracker: Tracker, measure: str) -> bool:
     named = conversation.entity_values(tracker, "measure")
     topics = [kb().topics[t] for t in conversation.entity_values(tracker, "topic")]
     return all(m == measure for m in named) and (
-        _declares(conversation.text(tracker)) or all(measure in t.measures or t.narrows_only for t in topics))
+        declares(conversation.text(tracker)) or all(measure in t.measures or t.narrows_only for t in topics))
 
 
 def _case_update(tracker: Tracker, measure: str) -> Dict[str, Any]:
@@ -82,9 +76,9 @@ def _case_update(tracker: Tracker, measure: str) -> Dict[str, Any]:
     stated = {key: value for key, value in conversation.stated_facts(tracker, measure, known).items() if key in reads}
     named = {key: value for key, value in conversation.mentioned_facts(tracker).items() if key in reads}
     found = {**named, **stated}
-    if not _declares(conversation.text(tracker)):
+    if not declares(conversation.text(tracker)):
         found = {key: value for key, value in found.items() if key not in WHO_ASKS}
-    return found if set(found) - WHO_ASKS or _declares(conversation.text(tracker)) else {}
+    return found if set(found) - WHO_ASKS or declares(conversation.text(tracker)) else {}
 
 
 def _new_dialogue(facts: Dict[str, Any], form: str) -> List[Dict]:
@@ -121,7 +115,7 @@ class ActionRespond(Action):
                 aspect = conversation.aspect(tracker) or tracker.get_slot("clarify_aspect")
                 return events + self._answer(dispatcher, tracker, picked, aspect or "overview")
 
-        if tracker.get_slot("last_check") and (is_what_if(text) or (intent == "inform" and is_correction(text))):
+        if tracker.get_slot("last_check") and (is_what_if(text) or is_correction(text)):
             corrected = self._correct(dispatcher, tracker, text, may_start_dialogue)
             if corrected is not None:
                 return events + corrected
@@ -177,7 +171,10 @@ class ActionRespond(Action):
         events = [SlotSet("measure", measure), SlotSet("aspect", aspect), SlotSet("clarify_candidates", None),
                   SlotSet("clarify_aspect", None)]
         described = bool(set(stated) - WHO_ASKS)
-        start_check = start_check or (described and may_judge and aspect in JUDGED_ASPECTS)
+        # "那工伤保险也能一起缓吗" after a check: the case already told is judged for this measure too.
+        case_known = bool((set(known) & set(facts_read(measure, known))) - WHO_ASKS)
+        asks_own_case = described or (case_known and bool(ELIGIBILITY_QUESTION.search(conversation.text(tracker))))
+        start_check = start_check or (asks_own_case and may_judge and aspect in JUDGED_ASPECTS)
         if not start_check and stated:
             # Kept for any later check, so what was said is never asked again.
             answered = conversation.answered(tracker) + [k for k in stated if k not in conversation.answered(tracker)]
