@@ -120,6 +120,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.recent = RecentConversations()
+        table = self.SQLEvent.__table__
+        self._last_id_query = sa.select(table.c.id).where(table.c.sender_id == sa.bindparam("sender_id")) \
+            .order_by(table.c.id.desc()).limit(1)
         self._create_sender_index()
 
     def _create_sender_index(self) -> None:
@@ -157,7 +160,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     def _last_id(self, session: Any, sender_id: str) -> Optional[int]:
-        return session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        # ORDER BY id DESC LIMIT 1 walks the (sender_id, id) index from its end in both databases;
+        # SQLite's max(id) with a WHERE clause reads every row of the conversation instead.
+        return session.execute(self._last_id_query, {"sender_id": sender_id}).scalar()
 
     def _unsaved_events(self, session: Any, tracker: Any) -> Iterator:
         stored = getattr(tracker, STORED, None)
