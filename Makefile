@@ -60,7 +60,7 @@ evaluate: servers  ## accuracy on the held-out questions through the REST channe
 	$(RASA) test nlu --nlu var/heldout_nlu.yml --model models/policybot.tar.gz --out var/nlu_results
 	scripts/servers.sh stop
 
-benchmark: train  ## performance from outside: parse, turns at 1/10/50 users, msg/s, turn 1 vs 40, RSS, start-up (TRAIN=1 adds training)
+benchmark: train  ## performance from outside: parse, turns at 1/10/50 users, msg/s (one replica, two behind nginx), turn 1 vs 40, RSS, start-up, a table against the targets (TRAIN=1 adds training)
 	$(BIN)/python scripts/benchmark.py $(if $(TRAIN),--train)
 
 replicas: train  ## scaled out: two Rasa replicas on DATABASE_URL (PostgreSQL) and REDIS_URL behind nginx (README "Scale-out")

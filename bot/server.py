@@ -11,6 +11,10 @@ Compared with a bare `rasa run`:
 - a failing, slow or absent action server gets the person an apology, never silence
   (bot/action_endpoint.py);
 - action responses are validated with a validator built once (bot/validation.py);
+- event classes are looked up once per type name (bot/event_lookup.py), and the action server is sent
+  the current turn's events, not the whole history (bot/action_payload.py);
+- DIET's weights are restored without Rasa's one-step training (bot/model_loading.py): same
+  predictions, a shorter start;
 - the REST webhook refuses over-long and too frequent messages politely (bot/limits.py).
 """
 from __future__ import annotations
@@ -152,7 +156,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from bot import limits, validation
+    from bot import action_payload, event_lookup, limits, model_loading, validation
 
     # What `rasa run` sets up before serving (rasa/__main__.py).
     level = getattr(logging, args.log_level.upper(), logging.INFO)
@@ -161,6 +165,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     rasa.utils.io.configure_colored_logging(level)
     configure_structlog(level)
     validation.install()
+    event_lookup.install()
+    action_payload.install()
+    model_loading.install()
     rasa.core.run.serve_application(
         model, credentials=args.credentials, interface=args.interface, port=args.port,
         auth_token=settings.api_token(), enable_api=True, endpoints=endpoints,

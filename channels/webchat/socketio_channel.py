@@ -14,6 +14,9 @@ events, `session_persistence` and `metadata_key` settings are those of the built
    (`emit(event, measure=..., sources=...)`), which raises TypeError, so the answer payload never
    arrives. Here it is sent as `{"custom": payload}`, the shape the REST channel uses. Text is sent
    whole, with its buttons, instead of being split at blank lines with the buttons on the last part.
+4. Limits: the per-sender rate limit and message-size limit every channel shares (bot/limits.py), with
+   the same polite reply as the REST channel (its text, then its payload), and socket.io packets over
+   MAX_PACKET_BYTES refused by python-engineio before they are decoded (the built-in channel accepts 1 MB).
 """
 from __future__ import annotations
 
@@ -30,9 +33,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot import limits
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = "8080"
+# A message is at most MAX_MESSAGE_CHARS (2000) characters, a few KB of JSON with its metadata; the same
+# bound as nginx's request-body limit in front of every channel (deploy/nginx/policybot.conf).
+MAX_PACKET_BYTES = 64 * 1024
 
 
 def allowed_origins(environ: Optional[Dict[str, str]] = None) -> List[str]:
@@ -75,7 +83,7 @@ class WebchatSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         origins = allowed_origins()
         logger.info("socket.io channel accepts the origins %s", ", ".join(origins))
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins, max_http_buffer_size=MAX_PACKET_BYTES)
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
@@ -122,7 +130,14 @@ class WebchatSocketIOInput(SocketIOInput):
             if not isinstance(metadata, dict):
                 metadata = {}
             text = data.get("message")
-            message = UserMessage(text if isinstance(text, str) else "", WebchatSocketIOOutput(sio, self.bot_message_evt),
+            output = WebchatSocketIOOutput(sio, self.bot_message_evt)
+            refused = limits.refusal(sender_id, text)
+            if refused is not None:
+                reply, payload = refused
+                await output.send_text_message(sender_id, reply)
+                await output.send_custom_json(sender_id, payload)
+                return
+            message = UserMessage(text if isinstance(text, str) else "", output,
                                   sender_id, input_channel=self.name(), metadata=metadata)
             await on_new_message(message)
 

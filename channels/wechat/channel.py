@@ -20,18 +20,19 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from wechatpy.crypto import WeChatCrypto
 
+from bot import limits
+
 from . import protocol
 from .api import WeChatAPI
 from .inbound import Inbound, interpret
 from .menu import load_menu
 from .render import Rendered, render
 from .settings import (DEDUP_SECONDS, MAX_BODY_BYTES, OPTIONS_SECONDS, PASSIVE_REPLY_SECONDS, QUOTA_AFTER_EVENT,
-                       QUOTA_AFTER_MESSAGE, RATE_LIMIT_MESSAGES, REQUIRED, Settings, mask)
+                       QUOTA_AFTER_MESSAGE, REQUIRED, Settings, mask)
 from .store import make_store
 
 logger = logging.getLogger(__name__)
 
-RATE_LIMITED = "您发送得有点快，请稍等一分钟再继续提问。"
 SORRY = "抱歉，系统暂时繁忙，请稍后再试；如需人工服务，请拨打12333。"
 MORE_HINT = "（内容较长，回复“继续”查看后面的内容）"
 MORE_WORDS = {"继续", "更多", "下一页"}
@@ -202,9 +203,12 @@ class WeChatInput(InputChannel):
             return inbound.reply
         if inbound.text is None:
             return None
-        if await self.store.incr(f"rate:{inbound.openid}", 60) > RATE_LIMIT_MESSAGES:
-            logger.info("WeChat user %s over the rate limit", mask(inbound.openid))
-            return RATE_LIMITED
+        # The limits every channel shares (bot/limits.py: MAX_MESSAGE_CHARS, SENDER_RATE_LIMIT, counted in
+        # Redis across replicas), with the same polite reply as the REST and socket.io channels.
+        refused = limits.refusal(inbound.openid, inbound.text)
+        if refused is not None:
+            logger.info("WeChat message from %s refused: %s", mask(inbound.openid), ", ".join(refused[1]))
+            return refused[0]
         text = inbound.text
         if text.strip() in MORE_WORDS:
             more = await self.store.get(f"more:{inbound.openid}")

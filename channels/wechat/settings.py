@@ -28,7 +28,6 @@ QUOTA_AFTER_EVENT = 3               # … after a menu click or a subscription
 MAX_BODY_BYTES = 16 * 1024          # a pushed message is a few hundred bytes, encrypted under 4 KiB
 TIMESTAMP_TOLERANCE_SECONDS = 300   # pushes older or newer than this are replays
 DEDUP_SECONDS = 600                 # WeChat's retries come within about 15 s; keep each MsgId longer
-RATE_LIMIT_MESSAGES = 20            # per user and minute: faster than anyone types
 OPTIONS_SECONDS = 3600              # numbered options answer "1", "2" … for an hour (the session length)
 
 

@@ -186,11 +186,38 @@ async def test_menu_clicks_ask_the_configured_question(wechat):
     assert wechat.bot.texts() == ["失业保险金怎么申领", "/bot_challenge"]
 
 
-async def test_rate_limit_answers_politely_without_the_bot(wechat):
+@pytest.fixture
+def limited(monkeypatch):
+    """bot/limits.py's limits, counted afresh in this process: 20 messages a minute."""
+    from bot import limits
+
+    monkeypatch.setattr(limits, "_counter", limits.SenderCounter(""))
+    monkeypatch.setenv("SENDER_RATE_LIMIT", "20/60")
+    monkeypatch.delenv("MAX_MESSAGE_CHARS", raising=False)
+    return limits
+
+
+async def test_rate_limit_answers_politely_without_the_bot(wechat, limited):
     replies = [await wechat.say(f"问题{i}") for i in range(22)]
     assert replies[:20] == [f"收到：问题{i}" for i in range(20)]
-    assert all("稍等" in r for r in replies[20:])
+    assert replies[20:] == [limited.TOO_FAST] * 2  # the reply every channel gives
     assert len(wechat.bot.runs) == 20
+
+
+async def test_rate_limit_is_per_follower(wechat, limited):
+    for i in range(21):
+        await wechat.say(f"问题{i}")
+    other = WeChatUser(TOKEN, APP_ID, AES_KEY)
+    # MsgIds are unique per account in WeChat; the fake numbers them by the clock, so make this one unique too
+    status, reply = await wechat.post(*other.push(other.xml("text", msg_id=1, Content="失业金怎么领")))
+    assert status == 200 and other.read_reply(reply, False)["Content"] == "收到：失业金怎么领"
+
+
+async def test_an_over_long_message_is_refused_politely_without_the_bot(wechat, limited):
+    reply = await wechat.say("失业金" * 700)
+    assert reply == limited.TOO_LONG.format(limit=2000)
+    assert wechat.bot.runs == []
+    assert await wechat.say("失业金怎么领") == "收到：失业金怎么领"
 
 
 async def test_openids_never_appear_in_full_in_logs(wechat, caplog):
