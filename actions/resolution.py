@@ -184,10 +184,50 @@ def intent_ranking(message: Dict[str, Any]) -> List[Dict[str, Any]]:
     return [item for item in ranking if item.get("name")]
 
 
+# English follow-ups ("how much can we get", "材料是啥 pls"): the aspect from plain English words. The
+# Chinese phrases are in bot/vocabulary.yml; these few cover what mixed-language follow-ups ask.
+ENGLISH_ASPECTS = (("materials", r"\b(documents?|materials?|papers?|what do (i|we) need)\b"),
+                   ("amount", r"\b(how much|amount|money|pay|get)\b"),
+                   ("deadline", r"\b(deadline|until when|when|expire)\b"),
+                   ("process", r"\b(how (do|can|to) (i|we)? ?apply|apply|where|process|steps?)\b"),
+                   ("conditions", r"\b(eligible|qualify|conditions?|requirements?|can (i|we))\b"))
+LATIN = re.compile(r"[A-Za-z]{2,}")
+
+
+def english_aspect(text: str) -> Optional[str]:
+    lowered = text.lower()
+    return next((aspect for aspect, words in ENGLISH_ASPECTS if re.search(words, lowered)), None)
+
+
 def asked_aspect(message: Dict[str, Any]) -> Optional[str]:
-    """The aspect the NLU found asked (one at most; bot/vocabulary.yml ranks competing phrases)."""
+    """The aspect the NLU found asked (one at most; bot/vocabulary.yml ranks competing phrases), or the
+    English words' in a mixed-language follow-up."""
     asked = [value for value in entity_values(message, "aspect") if value in ASPECTS]
-    return asked[0] if asked else None
+    if asked:
+        return asked[0]
+    text = message.get("text") or ""
+    return english_aspect(text) if LATIN.search(text) else None
+
+
+def english_follow_up(message: Dict[str, Any]) -> bool:
+    """'how much can we get': mostly Latin letters, asking an aspect, naming no measure."""
+    text = message.get("text") or ""
+    latin = sum(len(word) for word in LATIN.findall(text))
+    return latin >= len(text.replace(" ", "")) / 2 and english_aspect(text) is not None \
+        and not entity_values(message, "measure")
+
+
+def asked_measures(message: Dict[str, Any]) -> List[str]:
+    """The measures named, or, when several are and the last clause names just one ("没领过失业金，能领失业
+    补助金吗"), that one: the others are the situation, not the question."""
+    named = entity_values(message, "measure")
+    text = message.get("text") or ""
+    if len(named) < 2 or COMPARISON.search(text):
+        return named
+    clause_start = max(text.rfind(mark) for mark in "，,。；;！!") + 1
+    last = [e["value"] for e in message.get("entities") or []
+            if e.get("entity") == "measure" and (e.get("start") or 0) >= clause_start]
+    return last if len(set(last)) == 1 else named
 
 
 def mentioned_facts(message: Dict[str, Any]) -> Dict[str, Any]:
@@ -243,9 +283,11 @@ def stated_facts(message: Dict[str, Any], measure: Optional[str],
 def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
            context_aspect: Optional[str] = None) -> Decision:
     """resolve() applied to one parsed message, in the context of the measure and aspect under discussion."""
+    if context_measure and english_follow_up(message):
+        return Decision("answer", context_measure, asked_aspect(message))
     return resolve(
         intent=(message.get("intent") or {}).get("name"), ranking=intent_ranking(message),
-        measures=entity_values(message, "measure"), topics=entity_values(message, "topic"),
+        measures=asked_measures(message), topics=entity_values(message, "topic"),
         aspect=asked_aspect(message), out_of_scope_terms=entity_values(message, "out_of_scope"),
         self_check=bool(entity_values(message, "self_check")),
         context_measure=context_measure, context_aspect=context_aspect, text=(message.get("text") or "").strip())

@@ -186,7 +186,10 @@ class ActionRespond(Action):
             dispatcher.utter_message(**answer_reply(reply))
         if not start_check:
             return events
-        facts = {**conversation.mentioned_facts(tracker), **known, **stated}
+        # Only named values this rule reads: "开饭馆" names an industry, which says nothing to a founder's loan.
+        reads = facts_read(measure, known)
+        named = {key: value for key, value in conversation.mentioned_facts(tracker).items() if key in reads}
+        facts = {**named, **known, **stated}
         if not reply.in_force:
             # The verdict on the day is "ended"; with facts given, also what they would have given.
             result = check(measure, facts, day)

@@ -99,10 +99,13 @@ def _statements(text: str) -> List[StatedFact]:
     single = [((key,), by_value) for key, by_value in cues()["statements"].items()]
     shared = [(tuple(group["facts"]), {value: phrases for value, phrases in group.items() if value != "facts"})
               for group in cues().get("shared_statements") or []]
-    for keys, by_value in single + shared:
+    patterns = [(tuple(group["facts"]), {group["value"]: [re.compile(p) for p in group["patterns"]]})
+                for group in cues().get("statement_patterns") or []]
+    for keys, by_value in single + shared + patterns:
         for raw_value, phrases in by_value.items():
             for phrase in phrases:
-                for match in re.finditer(re.escape(phrase), text):
+                found_here = phrase.finditer(text) if isinstance(phrase, re.Pattern) else re.finditer(re.escape(phrase), text)
+                for match in found_here:
                     if NEGATED.search(text[max(0, match.start() - 3):match.start()]):
                         continue
                     value = {"true": True, "false": False}.get(str(raw_value).lower(), raw_value)

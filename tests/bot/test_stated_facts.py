@@ -64,5 +64,5 @@ def test_plain_questions_state_nothing():
 def test_every_cue_names_a_catalogued_fact():
     data = yaml.safe_load(CUES_PATH.read_text(encoding="utf-8"))
     keys = [key for group in ("numbers", "durations") for cue in data[group] for key in cue["facts"]]
-    keys += list(data["statements"]) + [key for group in data["shared_statements"] for key in group["facts"]]
+    keys += list(data["statements"]) + [key for group in data["shared_statements"] + data["statement_patterns"] for key in group["facts"]]
     assert set(keys) <= set(kb().facts), set(keys) - set(kb().facts)
