@@ -19,6 +19,7 @@ from policies_kb.facts import FactError, coerce, enum_label, match_enum, parse_b
 from policies_kb.loader import kb
 
 from . import conversation
+from .resolution import declares
 
 QUESTION_INTENTS = ("ask_topic", "ask_followup", "policy_checkup", "out_of_scope", "bot_challenge", "human_handoff")
 QUESTION_CONFIDENCE = 0.7
@@ -96,6 +97,14 @@ def correction_target(text: str, answered: List[str]) -> Optional[Tuple[str, Any
         except FactError:
             continue
     return None
+
+
+HOW_ASPECTS = ("process", "materials", "office", "online_entry", "deadline")
+
+
+def asks_how(tracker: Tracker, text: str) -> bool:
+    """'失业金怎么领？要带什么材料？': a question about applying, not an answer, whatever words it shares with one."""
+    return conversation.aspect(tracker) in HOW_ASPECTS and not declares(text)
 
 
 class FactQuestionForm(FormValidationAction, abc.ABC):
@@ -193,6 +202,8 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         try:
             if question_like and kb().facts[pending].type != "enum":
                 raise FactError("a question about a measure")
+            if asks_how(tracker, text):
+                raise FactError("a question about applying")  # "失业金怎么领？" does not answer 就业状态
             value = parse_answer(pending, text, intent)
         except FactError:
             if question_like or self._is_question(tracker, intent):

@@ -62,6 +62,41 @@ def which_measure_reply(aspect: Optional[str]) -> Reply:
             "json_message": {"which_measure": True, "aspect": aspect}}
 
 
+CANNOT_TEXT = {
+    "application_status": "抱歉，我查不到个人或单位的申请进度和审核结果。",
+    "callback": "抱歉，我没法回电话或主动联系您。",
+    "store_contact": "为保护您的隐私，我不记录手机号等个人信息，也不会据此联系您。",
+    "personal_advice": "抱歉，个人去留、是否贷款这类决定我没法替您拿主意，我只能按通知说明政策条件。",
+}
+
+
+def cannot_reply(kind: str, answer: Optional[Answer] = None) -> Reply:
+    """What the assistant cannot do, said plainly, and where to go instead: the measure's own service
+    entry when one is under discussion, and the 12333 hotline."""
+    where = f"如需人工咨询，请拨打{HOTLINE}人社服务热线"
+    entries = (answer.payload().get("service_entries") or []) if answer else []
+    if kind == "application_status" and entries:
+        first = entries[0]
+        where = (f"“{answer.measure.name}”的办理情况可以在{first['name']}"
+                 + (f"（{first['url']}）" if first.get("url") else "") + f"查询，或拨打{HOTLINE}人社服务热线")
+    return {"text": f"{CANNOT_TEXT[kind]}{where}。我可以继续为您解答政策条件、标准和办理方式。",
+            "json_message": {"cannot": kind}}
+
+
+def care_reply(crisis: bool) -> Reply:
+    text = "听到您的情况，真的不容易，请先别着急，我们一起看看有哪些政策能帮上忙。"
+    if crisis:
+        text += "如果您感到撑不下去，请马上联系身边的亲友，遇到紧急情况请拨打110或120。"
+    return {"text": text, "json_message": {"care": True}}
+
+
+def situation_offer_reply() -> Reply:
+    """After a word of care, when the message names no measure: ask for the situation instead of declining."""
+    return {"text": "您可以跟我说说具体情况，比如是否失业、失业保险交了多久、是否在找工作，我帮您看看能申请哪些补助；"
+                    "也可以说“政策体检”，我一项项帮您核对。",
+            "json_message": {"which_measure": True, "aspect": None}}
+
+
 def out_of_scope_reply() -> Reply:
     return {"text": "抱歉，这个问题不在我能解答的范围内。我只解答包头市人社局稳经济一揽子政策（包人社办发〔2022〕78号）"
                     f"中的19项就业和社保政策，其他问题请拨打{HOTLINE}人社服务热线咨询。",

@@ -37,6 +37,22 @@ QUESTION = re.compile(r"[？?吗么]|什么|怎么|咋|哪|多少|几个|能不�
 ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[吗么]|能.{0,10}[吗么不]|符合|够不够|有.{0,2}份|算不算|行不行|够条件")
 
 
+# What the assistant cannot do, said plainly with where to go instead (actions/replies.py cannot_reply).
+CANNOT = (("application_status", re.compile(r"进度|到哪一?步|审核(到哪|结果|通过了?没|完了?没)|批(下来)?了?没|有结果了?没|"
+                                            r"(钱|补贴|返还款?)到账了?没|怎么还没(到账|批|审)|查(一下|查)?我的")),
+          ("callback", re.compile(r"回(个|一个)?电话|(打|回)电话给我|给我(打|回)(个)?电话|联系我|回拨")),
+          ("store_contact", re.compile(r"记(下|住|一下)?我的(手机|电话|号码)|留(个|一下)?(我的)?(手机|电话|号码|联系方式)(?!.*(多少|哪))|我的(手机|电话)(号码?)?是")),
+          ("personal_advice", re.compile(r"你(觉得|看|建议)我(该|应该|要不要)|帮我(选|决定|拿主意)|要不要辞职")))
+# A word of care first ("心里特别难受"); a crisis gets the emergency numbers too.
+DISTRESS = re.compile(r"难受|难过|焦虑|着急|急死|崩溃|绝望|压力(好|太|很|特别)?大|愁死|心累|委屈|伤心|想哭|哭了|"
+                      r"撑不下去|走投无路|没法活|活不下去|不想活|想不开|太难了|唉")
+CRISIS = re.compile(r"活不下去|不想活|想不开|没法活|轻生|自杀")
+
+
+def cannot_do(text: str) -> Optional[str]:
+    return next((kind for kind, pattern in CANNOT if pattern.search(text)), None)
+
+
 def declares(text: str) -> bool:
     """'我们基地是企业性质的' states something; '能领多少' asks."""
     return not QUESTION.search(text)

@@ -17,9 +17,10 @@ from policies_kb.numbers import find_number
 
 from . import conversation
 from .fact_forms import correction_target, describe, is_correction, is_what_if
-from .replies import (answer_reply, case_reply, checkup_reply, clarify_reply, eligibility_reply, ended_reply,
-                      out_of_scope_reply, unclear_reply, verdict_change, which_measure_reply)
-from .resolution import ELIGIBILITY_QUESTION, Decision, decide, declares
+from .replies import (answer_reply, cannot_reply, care_reply, case_reply, checkup_reply, clarify_reply,
+                      eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
+                      verdict_change, which_measure_reply)
+from .resolution import CRISIS, DISTRESS, ELIGIBILITY_QUESTION, Decision, cannot_do, decide, declares
 
 # Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
 WHO_ASKS = {"applicant", "org_type"}
@@ -127,7 +128,18 @@ class ActionRespond(Action):
                 # "分公司那边25个人，裁了5个" after an answer: the person's own case for the measure under discussion.
                 return events + self._judge(dispatcher, tracker, context, changes)
 
+        kind = cannot_do(text)
+        if kind:
+            measure = (conversation.entity_values(tracker, "measure") or [context])[0]
+            about = answer(measure, "online_entry", conversation.as_of(tracker)) if measure else None
+            dispatcher.utter_message(**cannot_reply(kind, about))
+            return events
         decision = decide(tracker.latest_message, tracker.get_slot("measure"), tracker.get_slot("aspect"))
+        if DISTRESS.search(text):
+            dispatcher.utter_message(**care_reply(bool(CRISIS.search(text))))
+            if decision.kind in ("out_of_scope", "unclear") and may_start_dialogue:
+                dispatcher.utter_message(**situation_offer_reply())
+                return events
         return events + self._act(decision, dispatcher, tracker, may_start_dialogue)
 
     def _act(self, decision: Decision, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -184,6 +196,8 @@ class ActionRespond(Action):
             dispatcher.utter_message(**case_reply(reply, [describe(key, value) for key, value in stated.items()]))
         else:
             dispatcher.utter_message(**answer_reply(reply))
+            for also in conversation.entity_values(tracker, "aspect_also")[:2]:  # "怎么领？要带什么材料？"
+                dispatcher.utter_message(**answer_reply(answer(measure, also, day)))
         if not start_check:
             return events
         # Only named values this rule reads: "开饭馆" names an industry, which says nothing to a founder's loan.

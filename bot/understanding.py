@@ -42,6 +42,7 @@ class Understanding:
     mentions: List[Mention] = field(default_factory=list)
     self_check: bool = False
     aspect: Optional[str] = None  # the one aspect asked (see bot/vocabulary.yml for how it is chosen)
+    more_aspects: List[str] = field(default_factory=list)  # "怎么领？要带什么材料？": the other questions' aspects
 
     def values(self, label: str) -> List[str]:
         seen: List[str] = []
@@ -193,4 +194,18 @@ def understand(text: str) -> Understanding:
         mentions += [m for m in matchers.fuzzy_measures(text)
                      if not any(start < m.end and m.start < end for start, end in taken)]
     mentions.sort(key=lambda m: (m.start, -m.end))
-    return Understanding(mentions=mentions, self_check=bool(matchers.self_check.search(text)), aspect=aspect)
+    return Understanding(mentions=mentions, self_check=bool(matchers.self_check.search(text)), aspect=aspect,
+                         more_aspects=_more_aspects(matchers, text, aspect))
+
+
+def _more_aspects(matchers: _Matchers, text: str, main: Optional[str]) -> List[str]:
+    """Aspects of the other questions in a message that asks several ("失业金怎么领？要带什么材料？多久到账？")."""
+    questions = [part for part in re.split(r"[？?]", text) if part.strip()]
+    if main is None or len(questions) < 2:
+        return []
+    more: List[str] = []
+    for question in questions:
+        asked = matchers.aspect(matchers.mentions(question), question)
+        if asked and asked != main and asked not in more:
+            more.append(asked)
+    return more

@@ -32,7 +32,8 @@ def entities_for(text: str) -> List[Dict[str, Any]]:
     entities += [{"entity": "stated_fact", "role": fact.role, "value": fact.value, "candidates": list(fact.candidates),
                   "start": fact.start, "end": fact.end, "confidence": 1.0, "extractor": name}
                  for fact in stated_facts(text) if fact.candidates]
-    for entity, value in (("aspect", found.aspect), ("self_check", "true" if found.self_check else None)):
+    also = [("aspect_also", aspect) for aspect in found.more_aspects]
+    for entity, value in (("aspect", found.aspect), *also, ("self_check", "true" if found.self_check else None)):
         if value:
             entities.append({"entity": entity, "value": value, "start": 0, "end": len(text), "confidence": 1.0,
                              "extractor": name})
