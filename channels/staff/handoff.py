@@ -229,7 +229,8 @@ async def detail(request: web.Request) -> web.Response:
 
 
 def _mine(request: web.Request, row) -> Optional[web.Response]:
-    """None when this agent may speak in the conversation (it took it; an admin may step in), else why not."""
+    """None when this agent may speak in the conversation (it took it; an admin may step in), else the refusal
+    (compare with None: a Response is a mapping, and an empty one is falsy)."""
     session = request["session"]
     if row.status != "taken":
         return error(409, "该对话已结束人工服务。" if row.status == "closed" else "请先接入该对话。")
@@ -258,7 +259,7 @@ async def take(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     row = _get(request)
     refused = _mine(request, row)
-    if refused:
+    if refused is not None:
         return refused
     try:
         body = await request.json()
@@ -297,7 +298,7 @@ async def close(request: web.Request) -> web.Response:
     row = _get(request)
     if row.status == "taken":
         refused = _mine(request, row)
-        if refused:
+        if refused is not None:
             return refused
     try:
         if not await hand_back(request.app["client"], request.app["engine"], row, "agent"):
