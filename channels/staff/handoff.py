@@ -283,8 +283,11 @@ async def hand_back(client: aiohttp.ClientSession, engine, row, by: str) -> bool
     if not queue.close(engine, row.id, by):  # claimed first, so the agent's button and the citizen's words resume once
         return False
     try:
+        # action_listen last, as after any bot turn: without it the policies see the next message follow the
+        # action that paused the conversation and predict in circles until Rasa's circuit breaker trips.
         await append_events(client, row.sender_id, row.channel,
-                            [{"event": "resume"}, bot_event(CLOSED, "closed", row.channel)])
+                            [{"event": "resume"}, bot_event(CLOSED, "closed", row.channel),
+                             {"event": "action", "name": "action_listen"}])
     except RasaError:
         queue.reopen(engine, row.id, row.status)  # still paused in Rasa: keep it in the queue, to be handed back again
         raise

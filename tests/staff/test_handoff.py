@@ -238,7 +238,7 @@ async def test_take_reply_and_hand_back(desk, agent, engine, rasa):
 
     closed = await agent.json("POST", f"/api/handoffs/{number}/close")
     assert closed["handoff"]["status"] == "closed" and closed["handoff"]["closed_by"] == "agent"
-    assert [e["event"] for e in rasa.posted[-1]["events"]] == ["resume", "bot"]
+    assert [e["event"] for e in rasa.posted[-1]["events"]] == ["resume", "bot", "action"]
     assert rasa.posted[-1]["events"][1]["text"] == handoff.CLOSED
     assert rasa.trackers["web-1"]["paused"] is False
     await agent.json("POST", f"/api/handoffs/{number}/close", status=409)
