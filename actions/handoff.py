@@ -16,7 +16,7 @@ import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused
+from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 FAILED = ("unclear", "out_of_scope")   # payload keys of a reply that did not help
 OFFER_BUTTON = {"title": "转人工", "payload": "/human_handoff"}
+FORM_EVENTS = "handoff_form_events"
 END_HINT = f"如需返回智能助手，请输入“{queue.END_PHRASE}”。"
 
 
@@ -80,11 +81,6 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, may_pause: bool
     if not can_hand_off(tracker):
         dispatcher.utter_message(response="utter_human_handoff")
         return []
-    if not may_pause:
-        # Inside an eligibility check the form would ask its next question over the agent's head.
-        dispatcher.utter_message(text="好的。请先回复“算了”结束当前的条件核对，再回复“转人工”，我为您转接人工客服。",
-                                 json_message={"smalltalk": "human_handoff", "handoff": {"status": "in_check"}})
-        return []
     reason = "offered" if any(custom.get("handoff_offer") for custom in _previous_replies(tracker)) else "asked"
     try:
         engine = queue.shared_engine()
@@ -98,7 +94,17 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, may_pause: bool
     dispatcher.utter_message(text=queued_text(online, in_hours), json_message={
         "smalltalk": "human_handoff",
         "handoff": {"status": "queued", "agents_online": online > 0, "in_hours": in_hours}})
+    if not may_pause:
+        # Asked in the middle of an eligibility check: a form's validation returns slots only, so the events
+        # wait on the dispatcher for FactQuestionForm.run, which ends the form (requested_slot None) and pauses.
+        setattr(dispatcher, FORM_EVENTS, [SlotSet("requested_slot", None), ConversationPaused()])
+        return []
     return [ConversationPaused()]
+
+
+def events_for_form(dispatcher: CollectingDispatcher) -> List[Dict]:
+    """The events a hand-off asked inside a form left for the form's validation action to return."""
+    return list(getattr(dispatcher, FORM_EVENTS, []))
 
 
 def not_in_handoff(dispatcher: CollectingDispatcher) -> List[Dict]:

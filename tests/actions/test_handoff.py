@@ -121,6 +121,20 @@ def test_ending_a_human_service_that_is_not_there(dispatcher, engine):
     assert events == [] and custom_payloads(dispatcher) == [{"handoff": {"status": "none"}}] and rows(engine) == []
 
 
-def test_inside_a_check_the_citizen_is_asked_to_stop_it_first(dispatcher, engine):
-    events = ActionRespond().respond(dispatcher, conversation("转人工", "human_handoff"), may_start_dialogue=False)
-    assert events == [] and rows(engine) == [] and "算了" in dispatcher.messages[0]["text"]
+def test_asked_inside_an_eligibility_check_the_form_ends_and_the_bot_pauses(dispatcher, engine):
+    """The form's validation action returns the pause with requested_slot None, which ends the form in Rasa."""
+    import asyncio
+
+    from actions.eligibility import ValidateEligibilityForm
+
+    tracker = conversation("转人工", "human_handoff")
+    tracker.slots.update({"check_measure": "job_retention_refund", "as_of": "2022-09-01", "pending_fact": "org_type",
+                          "fact_answer": "转人工",
+                          "requested_slot": "fact_answer"})
+    tracker.active_loop = {"name": "eligibility_form"}
+    tracker.events.append({"event": "slot", "name": "fact_answer", "value": "转人工"})  # as Rasa's from_text mapping sets it
+    events = asyncio.run(ValidateEligibilityForm().run(dispatcher, tracker, {"slots": {"fact_answer": {}}, "forms": {
+        "eligibility_form": {"required_slots": ["fact_answer"]}}}))
+    assert [e["event"] for e in events].count("pause") == 1 and events[-1]["event"] == "pause", (events, dispatcher.messages)
+    assert events[-2] == {"event": "slot", "name": "requested_slot", "value": None, "timestamp": None}
+    assert rows(engine)[0].status == "queued" and "人工" in dispatcher.messages[-1]["text"]

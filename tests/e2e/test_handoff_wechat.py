@@ -49,3 +49,16 @@ def test_wechat_follower_is_answered_by_an_agent_and_handed_back(servers, wechat
 
     answer = follower.say("失业金怎么领")
     assert answer.startswith("【失业保险金·办理流程】")
+
+
+def test_asking_for_a_human_in_the_middle_of_an_eligibility_check_ends_the_check(servers, wechat_api):
+    follower = Follower(servers)
+    follower.say("我能领失业金吗")
+    assert api(f"/conversations/{follower.openid}/tracker")["active_loop"].get("name") == "eligibility_form"
+    asked = follower.say("转人工")
+    assert "人工" in asked and "结束人工服务" in asked
+    tracker = api(f"/conversations/{follower.openid}/tracker")
+    assert tracker["paused"] is True and not tracker["active_loop"].get("name")
+    assert follower.say("结束人工服务") is None
+    assert wait_for(lambda: CLOSED in delivered(wechat_api, follower.openid, 1), what="the hand-back message")
+    assert follower.say("失业金怎么领").startswith("【失业保险金·办理流程】")
