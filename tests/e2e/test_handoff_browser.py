@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -99,9 +100,11 @@ def test_widget_hand_off_taken_answered_and_handed_back(servers):
         citizen.press(".pbw-input", "Enter")
         expect(desk.locator("#transcript")).to_contain_text("我想问一下失业金能领多久", timeout=15_000)
         desk.fill("#reply-text", "您好，失业保险金的领取期限与累计缴费时间有关，我帮您查一下。")
+        started = time.perf_counter()
         desk.press("#reply-text", "Control+Enter")
         agent_line = citizen.locator(".pbw-agent").last
         expect(agent_line).to_contain_text("失业保险金的领取期限与累计缴费时间有关", timeout=15_000)
+        print(f"\nagent presses send → the widget shows it: {(time.perf_counter() - started) * 1000:.0f} ms")
         expect(agent_line).to_contain_text("人工客服")
         assert citizen.locator(".pbw-bot").count() == bot_messages  # the bot said nothing meanwhile
         expect(desk.locator("#transcript .line.agent")).to_contain_text("我帮您查一下")

@@ -4,6 +4,8 @@ follower as a customer-service message (recorded by the fake WeChat API); the bo
 the follower's “结束人工服务” hands it back and the bot answers again."""
 from __future__ import annotations
 
+import time
+
 from channels.staff.handoff import CLOSED, TAKEN
 
 from tests.e2e.conftest import api
@@ -37,13 +39,18 @@ def test_wechat_follower_is_answered_by_an_agent_and_handed_back(servers, wechat
     assert follower.say("我们公司三十人，去年裁了6个，能拿稳岗返还吗") is None  # the bot stays silent
     wait_for(lambda: any("裁了6个" in line["text"] for line in agent.call("GET", f"/api/handoffs/{number}")["transcript"]),
              what="the follower's message in the panel")
+    started = time.perf_counter()
     agent.call("POST", f"/api/handoffs/{number}/reply", {"text": "您好，裁员率20%，符合30人以下企业的条件。"})
     sent = wait_for(lambda: [m for m in delivered(wechat_api, follower.openid, 2) if m.startswith("【人工客服】")],
                     what="the agent's message by the customer-service API")
+    print(f"\nagent reply → WeChat customer-service message: {(time.perf_counter() - started) * 1000:.0f} ms")
     assert sent == ["【人工客服】您好，裁员率20%，符合30人以下企业的条件。"]
 
+    started = time.perf_counter()
     assert follower.say("结束人工服务") is None
     assert wait_for(lambda: CLOSED in delivered(wechat_api, follower.openid, 3), what="the hand-back message")
+    print(f"follower's 结束人工服务 → hand-back message: {(time.perf_counter() - started) * 1000:.0f} ms "
+          f"(the watcher reads paused conversations every second)")
     assert wait_for(lambda: agent.call("GET", f"/api/handoffs/{number}")["handoff"]["status"] == "closed")
     assert api(f"/conversations/{follower.openid}/tracker")["paused"] is False
 
