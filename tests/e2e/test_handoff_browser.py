@@ -71,6 +71,9 @@ def test_widget_hand_off_taken_answered_and_handed_back(servers):
         citizen.click(".pbw-launcher")
         citizen.wait_for_function("() => window.policybotWebchat && window.policybotWebchat.connected")
         session_id = citizen.evaluate("() => window.policybotWebchat.state.sessionId")
+        citizen.fill(".pbw-input", "失业金怎么领")  # a fact for the agent to see: the measure asked about
+        citizen.press(".pbw-input", "Enter")
+        expect(citizen.locator(".pbw-bot").last).to_contain_text("失业保险金", timeout=30_000)
         citizen.fill(".pbw-input", "转人工")
         citizen.press(".pbw-input", "Enter")
         expect(citizen.locator(".pbw-bot").last).to_contain_text("正在为您转接人工客服", timeout=30_000)
@@ -88,6 +91,8 @@ def test_widget_hand_off_taken_answered_and_handed_back(servers):
         expect(desk.locator('#nav a[href="/handoff"] .queue-badge')).to_be_visible()
         item.click()
         expect(desk.locator("#transcript")).to_contain_text("转人工")
+        expect(desk.locator("#transcript")).to_contain_text("失业金怎么领")
+        expect(desk.locator("#facts")).to_contain_text("失业保险金")
         _shot(desk, "02-agent-queue")
         desk.click("#take")
         expect(desk.locator("#conversation-state")).to_contain_text("由我接待")
@@ -128,8 +133,9 @@ def test_widget_hand_off_taken_answered_and_handed_back(servers):
     assert not errors, errors  # no script error and no CSP violation on either page
 
 
-def test_citizen_ends_the_human_service_from_the_widget(servers):
-    """The citizen's own 结束人工服务 button, with no agent online: told so (12333), then handed back."""
+def test_offer_after_two_failed_turns_and_the_citizen_ends_the_human_service(servers):
+    """Two questions the bot cannot answer in a row: the second reply offers 转人工; pressing it queues the
+    conversation; the citizen's own 结束人工服务 button hands it back."""
     expect = sync_api.expect
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
@@ -138,11 +144,17 @@ def test_citizen_ends_the_human_service_from_the_widget(servers):
         citizen.goto(DEMO)
         citizen.click(".pbw-launcher")
         citizen.wait_for_function("() => window.policybotWebchat && window.policybotWebchat.connected")
-        citizen.fill(".pbw-input", "我要找人工客服")
-        citizen.press(".pbw-input", "Enter")
-        reply = citizen.locator(".pbw-bot").last
+        for question, replies in (("公积金怎么提取", 1), ("医保报销比例是多少", 2)):
+            citizen.fill(".pbw-input", question)
+            citizen.press(".pbw-input", "Enter")
+            expect(citizen.locator(".pbw-bot")).to_have_count(replies + 1, timeout=30_000)  # + the welcome
+        expect(citizen.locator(".pbw-bot").nth(1).locator(".pbw-reply", has_text="转人工")).to_have_count(0)
+        offer = citizen.locator(".pbw-bot").last
+        expect(offer).to_contain_text("不在我能解答的范围内")
+        expect(offer).to_contain_text("转接人工客服")
+        offer.locator(".pbw-reply", has_text="转人工").click()
         # Another test's agent may still count as online for a minute; either way the request is queued.
-        expect(reply).to_contain_text("人工", timeout=30_000)
+        expect(citizen.locator(".pbw-bot").last).to_contain_text("结束人工服务", timeout=30_000)
         expect(citizen.locator(".pbw-handoff")).to_be_visible()
         _shot(citizen, "06-phone-waiting")
         citizen.click(".pbw-handoff-end")
