@@ -20,6 +20,7 @@ from tests.e2e.handoff_support import PASSWORD, STAFF, new_agent
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "handoff"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+AXE = ROOT / "channels" / "webchat" / "node_modules" / "axe-core" / "axe.min.js"
 DEMO = f"http://127.0.0.1:{os.environ.get('WEBCHAT_PORT', '8080')}/"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync"]
@@ -160,4 +161,48 @@ def test_offer_after_two_failed_turns_and_the_citizen_ends_the_human_service(ser
         citizen.click(".pbw-handoff-end")
         expect(citizen.locator(".pbw-log")).to_contain_text(CLOSED, timeout=15_000)
         expect(citizen.locator(".pbw-handoff")).to_be_hidden()
+        browser.close()
+
+
+def _serious(page):
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+    }""")
+
+
+def test_hand_off_views_pass_the_accessibility_check(servers):
+    """axe-core (WCAG 2.1 AA, serious and critical) on the widget's 人工客服 state and the 人工接待 page."""
+    expect = sync_api.expect
+    name = new_agent()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        # axe is injected as a script tag, which both pages' CSP (script-src 'self') would refuse.
+        desk = browser.new_context(bypass_csp=True, locale="zh-CN").new_page()
+        desk.goto(f"{STAFF}/login")
+        desk.fill("#name", name)
+        desk.fill("#password", PASSWORD)
+        desk.click("#login-button")
+        desk.wait_for_url(f"{STAFF}/")
+        desk.goto(f"{STAFF}/handoff")
+        expect(desk.locator("#queue-status")).to_contain_text("在线坐席")
+        before = _queue_ids(desk)
+        citizen = browser.new_context(bypass_csp=True, locale="zh-CN").new_page()
+        citizen.goto(DEMO)
+        citizen.click(".pbw-launcher")
+        citizen.wait_for_function("() => window.policybotWebchat && window.policybotWebchat.connected")
+        citizen.fill(".pbw-input", "转人工")
+        citizen.press(".pbw-input", "Enter")
+        expect(citizen.locator(".pbw-handoff")).to_be_visible(timeout=30_000)
+        assert _serious(citizen) == []
+        desk.wait_for_function("n => document.querySelectorAll('.queue-item').length > n", arg=len(before),
+                               timeout=15_000)
+        [number] = _queue_ids(desk) - before
+        desk.locator(f'.queue-item[data-id="{number}"]').click()
+        expect(desk.locator("#transcript")).to_contain_text("转人工")
+        assert _serious(desk) == []
+        desk.click("#close")  # leave the queue as it was
+        expect(citizen.locator(".pbw-handoff")).to_be_hidden(timeout=15_000)
         browser.close()
