@@ -107,6 +107,11 @@ def events_for_form(dispatcher: CollectingDispatcher) -> List[Dict]:
     return list(getattr(dispatcher, FORM_EVENTS, []))
 
 
+def ends_handoff(intent: str, confidence: float, text: str) -> bool:
+    """"结束人工服务" and its paraphrases (intent end_handoff), or the exact words whatever the NLU says."""
+    return (intent == "end_handoff" and confidence >= queue.END_CONFIDENCE) or queue.is_end_request(text)
+
+
 def not_in_handoff(dispatcher: CollectingDispatcher) -> List[Dict]:
     """"结束人工服务" when no human has the conversation (the staff application handles it while one does)."""
     dispatcher.utter_message(text="您现在是在和智能助手对话，没有进行中的人工服务。请问还有什么政策问题需要了解？",

@@ -79,8 +79,8 @@ class ActionRespond(Action):
         if conversation.message_as_of(tracker):
             events.append(SlotSet("as_of", conversation.message_as_of(tracker).isoformat()))
         text = conversation.text(tracker)
-        intent, _ = conversation.intent(tracker)
-        if handoff.queue.is_end_request(text):
+        intent, confidence = conversation.intent(tracker)
+        if handoff.ends_handoff(intent, confidence, text):
             return events + handoff.not_in_handoff(dispatcher)
 
         if intent == "choose_measure":

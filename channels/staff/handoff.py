@@ -313,6 +313,13 @@ async def close(request: web.Request) -> web.Response:
 
 # ---- the watcher -----------------------------------------------------------------------------------
 
+def _ends(event: Dict[str, Any]) -> bool:
+    """The citizen asks to end the human service: the words (always), or the NLU's end_handoff."""
+    intent = (event.get("parse_data") or {}).get("intent") or {}
+    return (intent.get("name") == "end_handoff" and float(intent.get("confidence") or 0) >= queue.END_CONFIDENCE) \
+        or queue.is_end_request(event.get("text") or "")
+
+
 def _since_pause(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
     events = tracker.get("events") or []
     start = max((i for i, e in enumerate(events) if e.get("event") == "pause"), default=len(events))
@@ -333,7 +340,7 @@ async def watch_once(client: aiohttp.ClientSession, engine) -> None:
         if not new:
             continue
         latest = max(e.get("timestamp") or 0 for e in new)
-        if any(queue.is_end_request(e.get("text") or "") for e in new):
+        if any(_ends(e) for e in new):
             queue.mark_read(engine, row.id, latest)
             await hand_back(client, engine, row, "citizen")
             continue

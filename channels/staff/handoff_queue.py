@@ -40,6 +40,7 @@ HOURS_ENV = "STAFF_HANDOFF_HOURS"
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 WEEKDAYS = "一二三四五六日"
 END_PHRASE = "结束人工服务"
+END_CONFIDENCE = 0.7   # the NLU's end_handoff counts from this confidence (below, only the exact words do)
 # What a citizen may type to end the human service (compared without spaces and punctuation).
 END_REQUESTS = {END_PHRASE, "结束人工", "退出人工服务", "退出人工", "取消人工服务", "取消转人工", "不用人工了"}
 _NOT_WORDS = re.compile(r"[\s，。！？!?,.、~～]+")

@@ -117,8 +117,11 @@ def test_no_offer_where_no_human_can_answer(dispatcher, engine):
 
 
 def test_ending_a_human_service_that_is_not_there(dispatcher, engine):
-    events = respond(dispatcher, conversation("结束人工服务", "human_handoff"))
-    assert events == [] and custom_payloads(dispatcher) == [{"handoff": {"status": "none"}}] and rows(engine) == []
+    # the exact words whatever the NLU made of them, and a paraphrase the NLU reads as end_handoff
+    for text, intent, confidence in (("结束人工服务", "human_handoff", 0.96), ("我不需要人工客服了", "end_handoff", 0.9)):
+        dispatcher.messages.clear()
+        events = respond(dispatcher, conversation(text, intent, confidence=confidence))
+        assert events == [] and custom_payloads(dispatcher) == [{"handoff": {"status": "none"}}] and rows(engine) == []
 
 
 def test_asked_inside_an_eligibility_check_the_form_ends_and_the_bot_pauses(dispatcher, engine):

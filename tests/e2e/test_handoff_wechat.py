@@ -46,6 +46,8 @@ def test_wechat_follower_is_answered_by_an_agent_and_handed_back(servers, wechat
     print(f"\nagent reply → WeChat customer-service message: {(time.perf_counter() - started) * 1000:.0f} ms")
     assert sent == ["【人工客服】您好，裁员率20%，符合30人以下企业的条件。"]
 
+    # its own intent, so that analytics does not count it as a request for a human (human_handoff)
+    assert api("/model/parse", {"text": "结束人工服务"})["intent"]["name"] == "end_handoff"
     started = time.perf_counter()
     assert follower.say("结束人工服务") is None
     assert wait_for(lambda: CLOSED in delivered(wechat_api, follower.openid, 3), what="the hand-back message")

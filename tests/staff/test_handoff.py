@@ -45,10 +45,10 @@ class FakeRasa:
                                            "facts": {"insured_employees": 30, "layoffs_last_year": 6,
                                                      "no_such_fact": 1}}}
 
-    def citizen_says(self, sender: str, text: str) -> None:
+    def citizen_says(self, sender: str, text: str, intent: str = "inform", confidence: float = 0.9) -> None:
         events = self.trackers[sender]["events"]
-        events.append({"event": "user", "text": text, "timestamp": events[-1]["timestamp"] + 1,
-                       "input_channel": "socketio", "parse_data": {}})
+        events.append({"event": "user", "text": text, "timestamp": events[-1]["timestamp"] + 1, "input_channel": "socketio",
+                       "parse_data": {"intent": {"name": intent, "confidence": confidence}}})
 
     def app(self) -> web.Application:
         async def tracker(request: web.Request) -> web.Response:
@@ -290,6 +290,16 @@ async def test_citizen_ending_the_human_service_hands_back_once(desk, agent, eng
     assert rasa.sent_texts("web-1")[-1] == handoff.CLOSED and rasa.trackers["web-1"]["paused"] is False
     await handoff.watch_once(desk.session, engine)
     assert rasa.sent_texts("web-1").count(handoff.CLOSED) == 1
+
+
+async def test_a_paraphrase_the_nlu_reads_as_end_handoff_hands_back_too(desk, engine, rasa):
+    number = queued(engine, rasa)
+    rasa.citizen_says("web-1", "我不想等了", "end_handoff", 0.4)  # too unsure: only a reminder
+    await handoff.watch_once(desk.session, engine)
+    assert queue.get(engine, number).status == "queued"
+    rasa.citizen_says("web-1", "还是让机器人回答吧", "end_handoff", 0.93)
+    await handoff.watch_once(desk.session, engine)
+    assert queue.get(engine, number).closed_by == "citizen" and rasa.sent_texts("web-1")[-1] == handoff.CLOSED
 
 
 async def test_a_waiting_citizen_is_reminded_now_and_then(desk, engine, rasa):
