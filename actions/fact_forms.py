@@ -111,6 +111,12 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
     """Validates `fact_answer` for a form; subclasses say which facts are still needed.
     Abstract, so the action server registers only the concrete forms."""
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        from .handoff import events_for_form  # 转人工 mid-check ends the form and pauses the bot (actions/handoff.py)
+
+        events = await super().run(dispatcher, tracker, domain)
+        return events + events_for_form(dispatcher)
+
     @staticmethod
     def _is_question(tracker: Tracker, intent: Optional[str]) -> bool:
         _, confidence = conversation.intent(tracker)

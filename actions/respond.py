@@ -15,7 +15,7 @@ from policies_kb.engine import check, checkup, facts_read
 from policies_kb.loader import kb
 from policies_kb.numbers import find_number
 
-from . import conversation
+from . import conversation, handoff
 from .fact_forms import correction_target, describe, is_correction, is_what_if
 from .replies import (answer_reply, cannot_reply, care_reply, case_reply, checkup_reply, clarify_reply,
                       eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
@@ -101,7 +101,9 @@ class ActionRespond(Action):
         if conversation.message_as_of(tracker):
             events.append(SlotSet("as_of", conversation.message_as_of(tracker).isoformat()))
         text = conversation.text(tracker)
-        intent, _ = conversation.intent(tracker)
+        intent, confidence = conversation.intent(tracker)
+        if handoff.ends_handoff(intent, confidence, text):
+            return events + handoff.not_in_handoff(dispatcher)
 
         if intent == "choose_measure":
             chosen = conversation.entity_values(tracker, "measure")
@@ -156,8 +158,10 @@ class ActionRespond(Action):
                                                      topic.question if topic else None))
             return [SlotSet("clarify_candidates", decision.candidates), SlotSet("clarify_aspect", decision.aspect)]
         if decision.kind == "out_of_scope":
-            dispatcher.utter_message(**out_of_scope_reply())
+            dispatcher.utter_message(**handoff.with_offer(out_of_scope_reply(), tracker))
             return [SlotSet("clarify_candidates", None)]
+        if decision.kind == "smalltalk" and decision.smalltalk == "human_handoff":
+            return handoff.hand_off(dispatcher, tracker, may_pause=may_start_dialogue)
         if decision.kind == "smalltalk":
             dispatcher.utter_message(response=f"utter_{decision.smalltalk}")
             return []
@@ -169,7 +173,7 @@ class ActionRespond(Action):
         if decision.kind == "acknowledge":
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        dispatcher.utter_message(**unclear_reply())
+        dispatcher.utter_message(**handoff.with_offer(unclear_reply(), tracker))
         return []
 
     def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, measure: str, aspect: str,

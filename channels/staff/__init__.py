@@ -6,6 +6,8 @@
   db.py        the tables (accounts, sessions, failed logins) in the tracker store's database
   assist.py    what the panel shows for a caller's sentence: measures, answers, checklist, SMS text
   search.py    keyword search over the knowledge base (jieba)
+  handoff.py   hand-off to a human agent: the queue page's API, take / reply / hand back, the watcher
+  handoff_queue.py  the hand-off queue and agents' presence tables, service hours (also used by the actions)
   __main__.py  `python -m channels.staff serve | users add/disable/enable/list`
   static/      the login page and the panel (plain HTML/JS/CSS, no CDN)
 """

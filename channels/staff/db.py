@@ -6,12 +6,9 @@ bot/settings.py: SQLite by default, PostgreSQL in production), all named staff_*
                         token and its expiry
   staff_login_failures  failed logins by name and client address, for the rate limit
 
-Planned for the hand-off to a human agent (issue 9, part 2; not built yet): a `staff_handoffs` queue
-table — id, sender_id (the Rasa conversation id), channel (socketio / wechat), status (queued / taken /
-closed), requested_at, taken_by (staff_users.id), taken_at, closed_at — holding only who has which
-conversation. The transcript and the collected facts stay in the tracker store and are read through
-Rasa's conversations API; the bot is silenced with ConversationPaused and resumed with
-ConversationResumed events, so nothing of the conversation itself is copied here.
+The hand-off queue's tables (staff_handoffs, staff_presence) are defined in handoff_queue.py on the same
+metadata: only who has which conversation is stored; the transcript and the collected facts stay in the
+tracker store and are read through Rasa's conversations API.
 """
 from __future__ import annotations
 

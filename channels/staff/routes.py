@@ -25,13 +25,14 @@ from .security import (CSRF_COOKIE, authenticate, csrf_ok, end_session, list_use
 
 STATIC = Path(__file__).parent / "static"
 PUBLIC_FILES = ("login.js", "staff.css")   # what the login page loads
-PRIVATE_FILES = ("panel.js",)              # served only to a session
+PRIVATE_FILES = ("panel.js", "handoff.js", "handoff.css", "handoff-badge.js")  # served only to a session
 ALL_ROLES = db.ROLES
 
 # The navigation: (path, label, roles that see it). The analytics (issue 10) adds its entry here, and
 # guards its routes with @require_role("reviewer", "admin").
 NAV = [
     ("/", "坐席助手", ALL_ROLES),
+    ("/handoff", "人工接待", ("agent", "admin")),  # channels/staff/handoff.py
 ]
 
 routes = web.RouteTableDef()

@@ -39,7 +39,7 @@
         return state;
       }
     } catch (e) { /* unreadable or blocked storage: start afresh */ }
-    return { sessionId: newId(), messages: [], large: false, open: false };
+    return { sessionId: newId(), messages: [], large: false, open: false, handoff: null };
   }
 
   function save(state) {
@@ -208,6 +208,11 @@
     this.closeButton = el("button", { type: "button", className: "pbw-tool pbw-close", "aria-label": "关闭对话窗口",
                                       text: "×" });
     this.status = el("div", { className: "pbw-status", role: "status" });
+    // 人工客服: shown while the conversation waits for, or is with, a human agent (payload "handoff").
+    this.handoffText = el("span", { className: "pbw-handoff-text" });
+    this.endHandoff = el("button", { type: "button", className: "pbw-tool pbw-handoff-end", text: "结束人工服务" });
+    this.handoffBar = el("div", { className: "pbw-handoff", role: "status", hidden: "" },
+                         [el("span", { className: "pbw-handoff-badge", text: "人工客服" }), this.handoffText, this.endHandoff]);
     this.log = el("div", { className: "pbw-log", role: "log", "aria-live": "polite", "aria-label": "对话记录",
                            tabindex: "0" });
     this.typing = el("div", { className: "pbw-typing", hidden: "" }, [
@@ -226,7 +231,7 @@
     ]);
     this.panel = el("section", { id: "pbw-panel", className: "pbw-panel", role: "dialog", "aria-modal": "false",
                                  "aria-labelledby": "pbw-title", hidden: "" },
-                    [header, this.status, this.log, this.typing, this.form]);
+                    [header, this.status, this.handoffBar, this.log, this.typing, this.form]);
     this.root.classList.add("pbw-root");
     this.root.appendChild(this.launcher);
     this.root.appendChild(this.panel);
@@ -235,6 +240,7 @@
     this.closeButton.addEventListener("click", function () { self.setOpen(false, true); });
     this.largeButton.addEventListener("click", function () { self.setLarge(!self.state.large); });
     this.resetButton.addEventListener("click", function () { self.reset(); });
+    this.endHandoff.addEventListener("click", function () { self.send("结束人工服务", "结束人工服务"); });
     this.panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { event.preventDefault(); self.setOpen(false, true); }
     });
@@ -246,6 +252,30 @@
       self.send(text, text);
     });
     this.setLarge(!!this.state.large);
+    this.setHandoff(this.state.handoff || null);
+  };
+
+  // The hand-off state from a bot message's payload: queued / taken (an agent's message means taken);
+  // closed, none (no hand-off) and an answer of the bot's own end it.
+  var HANDOFF_TEXT = { queued: "正在等待人工客服接入…", taken: "人工客服正在为您服务" };
+
+  Widget.prototype.setHandoff = function (status) {
+    this.state.handoff = HANDOFF_TEXT[status] ? status : null;
+    this.handoffBar.hidden = !this.state.handoff;
+    this.handoffText.textContent = this.state.handoff ? HANDOFF_TEXT[this.state.handoff] : "";
+    this.root.classList.toggle("pbw-in-handoff", !!this.state.handoff);
+    this.title.textContent = this.state.handoff === "taken" ? "人工客服" : "稳经济政策助手";
+    save(this.state);
+  };
+
+  Widget.prototype.noteHandoff = function (message) {
+    var handoff = message.custom && message.custom.handoff;
+    if (handoff && typeof handoff.status === "string") {
+      if (handoff.status === "agent") message.from = "agent";
+      if (handoff.status !== "in_check") this.setHandoff(handoff.status === "agent" ? "taken" : handoff.status);
+    } else if (message.custom && this.state.handoff) {
+      this.setHandoff(null); // the bot answers again
+    }
   };
 
   Widget.prototype.setOpen = function (open, moveFocus) {
@@ -302,6 +332,7 @@
   };
 
   Widget.prototype.add = function (message) {
+    if (message.from === "bot") this.noteHandoff(message);
     this.state.messages.push(message);
     save(this.state);
     var node = this.render(message);
@@ -314,7 +345,9 @@
     var self = this;
     var bubble = el("div", { className: "pbw-bubble" });
     var wrap = el("div", { className: "pbw-msg pbw-" + m.from, "data-id": m.id }, [
-      el("span", { className: "pbw-sr", text: m.from === "user" ? "您说：" : "助手说：" }), bubble]);
+      el("span", { className: "pbw-sr", text: m.from === "user" ? "您说：" : m.from === "agent" ? "人工客服说：" : "助手说：" }),
+      bubble]);
+    if (m.from === "agent") bubble.appendChild(el("p", { className: "pbw-agent-label", text: "人工客服" }));
     if (m.from === "user") {
       bubble.appendChild(el("p", { text: m.text }));
       if (m.status === "pending") {
@@ -360,8 +393,9 @@
 
   Widget.prototype.reset = function () {
     this.flushBot();
-    this.state = { sessionId: newId(), messages: [], large: this.state.large, open: true };
+    this.state = { sessionId: newId(), messages: [], large: this.state.large, open: true, handoff: null };
     this.renderAll();
+    this.setHandoff(null);
     this.setTyping(false);
     this.input.focus();
     if (this.socket) { this.socket.disconnect(); this.socket.connect(); }
@@ -415,9 +449,10 @@
     var data = { message: payload, session_id: this.state.sessionId };
     if (this.asOf) data.metadata = { as_of: this.asOf };
     this.socket.emit("user_uttered", data);
-    message.status = "awaiting";
+    // With a human, no answer is due at once (the bot is paused): the message is simply sent.
+    message.status = this.state.handoff ? "sent" : "awaiting";
     save(this.state);
-    this.setTyping(true);
+    if (!this.state.handoff) this.setTyping(true);
   };
 
   Widget.prototype.sendPending = function () {
