@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from . import assist, db, search
+from . import analytics, assist, db, search
 from .routes import routes
 from .security import SAFE_METHODS, csrf_ok, current_session
 
@@ -86,5 +86,6 @@ def create_app(database_url: Optional[str] = None, engine: Optional[Engine] = No
     app.cleanup_ctx.append(rasa_client)
     app.on_startup.append(warm_up)
     app.add_routes(routes)
+    analytics.setup(app)  # the analytics, review inbox and conversations browser (issue 10)
     return app
 

@@ -32,6 +32,9 @@ ALL_ROLES = db.ROLES
 # guards its routes with @require_role("reviewer", "admin").
 NAV = [
     ("/", "坐席助手", ALL_ROLES),
+    ("/analytics", "咨询分析", ("reviewer", "admin")),       # channels/staff/analytics.py
+    ("/review", "审核收件箱", ("reviewer", "admin")),
+    ("/conversations", "对话记录", ("reviewer", "admin")),
 ]
 
 routes = web.RouteTableDef()
