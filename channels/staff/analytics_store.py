@@ -35,6 +35,7 @@ CHINA = dt.timezone(dt.timedelta(seconds=TZ_OFFSET))
 # router itself stops trusting the classifier's measure there (actions/resolution.py CONFIDENT).
 LOW_CONFIDENCE = 0.55
 BATCH = 100_000            # events per INSERT … SELECT when catching up
+ANALYZE_AFTER = 20_000     # events summarised in one refresh after which the table's statistics are renewed
 FORMS = ("eligibility_form", "checkup_form")
 FLAGS = ("out_of_scope", "unclear", "clarify", "low_confidence")   # highest priority first
 OUTCOMES = ("answer", "clarify", "out_of_scope", "unclear", "asking", "eligibility", "checkup", "stopped",
@@ -65,6 +66,7 @@ analytics_events = sa.Table(
     sa.Index("ix_analytics_events_reply_to", "reply_to"),
     sa.Index("ix_analytics_events_flag_day", "flag", "day"),
     sa.Index("ix_analytics_events_channel_day", "channel", "day"),
+    sa.Index("ix_analytics_events_measure_day", "measure", "day"),
 )
 
 analytics_state = sa.Table(
@@ -208,7 +210,7 @@ def refresh(engine: Engine, settle_seconds: Optional[float] = None) -> int:
                     "SELECT MAX(id) FROM events WHERE id > :after AND (timestamp IS NULL OR timestamp <= :before)"),
                     {"after": after, "before": time.time() - settle_seconds}).scalar()
                 if newest is None:
-                    return looked
+                    break
                 upto = min(newest, after + BATCH)
                 params = {"after": after, "upto": upto}
                 connection.execute(insert_sql, params)
@@ -221,7 +223,13 @@ def refresh(engine: Engine, settle_seconds: Optional[float] = None) -> int:
                                        .values(last_event_id=upto))
                 looked += upto - after
             if upto == newest:
-                return looked
+                break
+    if looked >= ANALYZE_AFTER:
+        # After a bulk catch-up the planner has no statistics for the new rows yet (autovacuum comes
+        # later): without them PostgreSQL chose nested loops that took seconds instead of milliseconds.
+        with engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE analytics_events"))
+    return looked
 
 
 # ---- filters --------------------------------------------------------------------------------------
@@ -319,15 +327,19 @@ def summary(connection: Connection, f: Filter) -> Dict[str, Any]:
 
 
 def dropoff(connection: Connection, f: Filter) -> List[Dict[str, Any]]:
-    """Where eligibility checks were left: for each conversation whose last eligibility question (in
-    the period) had no result after it, that question's fact, counted."""
+    """Where eligibility checks were left: for each conversation whose last eligibility question in the
+    period has no result after it, that question's fact, counted."""
     rows = _rows(connection, f"""
-        SELECT a.fact, a.measure, COUNT(*) AS conversations FROM analytics_events a
-        WHERE a.outcome = 'asking' AND {f.where()}
-          AND a.id = (SELECT MAX(b.id) FROM analytics_events b WHERE b.sender_id = a.sender_id AND b.outcome = 'asking')
-          AND NOT EXISTS (SELECT 1 FROM analytics_events r WHERE r.sender_id = a.sender_id AND r.id > a.id
-                          AND r.outcome IN ('eligibility', 'checkup'))
-        GROUP BY a.fact, a.measure ORDER BY conversations DESC, a.fact""", f.params())
+        WITH checks AS (
+            SELECT a.sender_id, MAX(CASE WHEN a.outcome = 'asking' THEN a.id END) AS asked,
+                   MAX(CASE WHEN a.outcome <> 'asking' THEN a.id END) AS finished
+            FROM analytics_events a
+            WHERE a.outcome IN ('asking', 'eligibility', 'checkup') AND {f.where()}
+            GROUP BY a.sender_id)
+        SELECT q.fact, q.measure, COUNT(*) AS conversations
+        FROM checks JOIN analytics_events q ON q.id = checks.asked
+        WHERE checks.finished IS NULL OR checks.finished < checks.asked
+        GROUP BY q.fact, q.measure ORDER BY conversations DESC, q.fact""", f.params())
     by_fact: Dict[str, Dict[str, Any]] = {}
     for row in rows:
         entry = by_fact.setdefault(row.fact, {"fact": row.fact, "conversations": 0, "measures": {}})
@@ -401,7 +413,7 @@ OUTCOME_FILTERS = {
     "unclear": "o.outcome = 'unclear'",
     "clarify": "o.outcome = 'clarify'",
     "eligibility": "o.outcome IN ('eligibility', 'checkup')",
-    "abandoned": None,   # a check asked and never finished (below)
+    "abandoned": None,   # a check asked and not finished (below)
     "handoff": "(o.kind = 'pause' OR o.intent = 'human_handoff')",
     "answered": "o.outcome = 'answer'",
 }
@@ -410,21 +422,22 @@ OUTCOME_FILTERS = {
 def conversations(connection: Connection, f: Filter, measure: Optional[str] = None, outcome: Optional[str] = None,
                   limit: int = 50, offset: int = 0) -> Dict[str, Any]:
     """Conversations with a message in the period (and channel), optionally about a measure or with an
-    outcome, newest first."""
+    outcome in the period, newest first. Each filter is one grouped subquery (IN), not a per-row EXISTS."""
     conditions = [f"{f.where('a')}"]
     params = {**f.params(), "limit": int(limit), "offset": int(offset)}
     if measure:
-        conditions.append("EXISTS (SELECT 1 FROM analytics_events m WHERE m.sender_id = a.sender_id "
-                          "AND m.measure = :measure AND m.day BETWEEN :first AND :last)")
+        conditions.append("a.sender_id IN (SELECT m.sender_id FROM analytics_events m "
+                          "WHERE m.measure = :measure AND m.day BETWEEN :first AND :last)")
         params["measure"] = measure
     if outcome == "abandoned":
-        conditions.append("""EXISTS (SELECT 1 FROM analytics_events o WHERE o.sender_id = a.sender_id
-            AND o.outcome = 'asking' AND o.day BETWEEN :first AND :last
-            AND NOT EXISTS (SELECT 1 FROM analytics_events r WHERE r.sender_id = o.sender_id AND r.id > o.id
-                            AND r.outcome IN ('eligibility', 'checkup')))""")
+        conditions.append("""a.sender_id IN (SELECT o.sender_id FROM analytics_events o
+            WHERE o.outcome IN ('asking', 'eligibility', 'checkup') AND o.day BETWEEN :first AND :last
+            GROUP BY o.sender_id
+            HAVING MAX(CASE WHEN o.outcome = 'asking' THEN o.id END)
+                   > COALESCE(MAX(CASE WHEN o.outcome <> 'asking' THEN o.id END), 0))""")
     elif outcome in OUTCOME_FILTERS:
-        conditions.append(f"EXISTS (SELECT 1 FROM analytics_events o WHERE o.sender_id = a.sender_id "
-                          f"AND {OUTCOME_FILTERS[outcome]} AND o.day BETWEEN :first AND :last)")
+        conditions.append(f"a.sender_id IN (SELECT o.sender_id FROM analytics_events o "
+                          f"WHERE {OUTCOME_FILTERS[outcome]} AND o.day BETWEEN :first AND :last)")
     where = " AND ".join(conditions)
     total = connection.execute(sa.text(
         f"SELECT COUNT(DISTINCT a.sender_id) FROM analytics_events a WHERE a.kind = 'user' AND {where}"), params).scalar()
