@@ -4,7 +4,8 @@
 Each event's JSON is parsed once, by the database, into one narrow row of `analytics_events` (only the
 events the pages count: user messages, bot replies, forms starting, conversations paused): the day
 (China time), the channel, the intent and its confidence, the reply's measure, aspect and kind
-(answer / clarify / out_of_scope / unclear / asking / eligibility / …), the form and the fact asked,
+(answer / clarify / out_of_scope / unclear / asking / eligibility / …; a clarifying question is
+either kind the bot asks: `clarify` with candidate measures, or `which_measure` with none), the form and the fact asked,
 and the user message each reply answers. `refresh()` appends the events written since the last call
 with one INSERT … SELECT (json_extract on SQLite, json #>> on PostgreSQL), so no event is ever loaded
 into Python; every page is then a GROUP BY on indexed columns of the narrow table.
@@ -107,7 +108,7 @@ def _insert_sql(dialect: str) -> str:
         WHEN {custom('eligibility')} IS NOT NULL THEN 'eligibility'
         WHEN {custom('checkup')} IS NOT NULL THEN 'checkup'
         WHEN {custom('asking', 'fact')} IS NOT NULL THEN 'asking'
-        WHEN {custom('clarify')} IS NOT NULL THEN 'clarify'
+        WHEN {custom('clarify')} IS NOT NULL OR {custom('which_measure')} IS NOT NULL THEN 'clarify'
         WHEN {custom('out_of_scope')} IS NOT NULL THEN 'out_of_scope'
         WHEN {custom('unclear')} IS NOT NULL THEN 'unclear'
         WHEN {custom('measure')} IS NOT NULL THEN 'answer'

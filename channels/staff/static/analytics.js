@@ -1,7 +1,7 @@
 // The analytics page: the numbers of /api/analytics as ECharts charts and tables, and the messages to review.
 "use strict";
 (() => {
-  const { $, el, clear, api, showError, initFilters, filterQuery, fillChannels, start, percent } = window.Staff;
+  const { $, el, clear, api, showError, initFilters, filterQuery, fillDates, fillChannels, start, percent } = window.Staff;
   const RATE_LABELS = { out_of_scope: "超出范围", unclear: "未能理解", clarify: "需要澄清", low_confidence: "置信度低", answered: "已解答" };
   const charts = {};
 
@@ -25,8 +25,8 @@
   function draw(summary) {
     const days = summary.days.map((d) => d.day.slice(5));
     chart("chart-daily").setOption({
-      animation: false, tooltip, legend: { data: ["对话数", "消息数"] },
-      grid: { left: 40, right: 16, bottom: 28, top: 32 },
+      animation: false, tooltip, legend: { top: 0, data: ["对话数", "消息数"] },
+      grid: { left: 40, right: 16, bottom: 28, top: 40 },
       xAxis: { type: "category", data: days }, yAxis: { type: "value", minInterval: 1 },
       series: [{ name: "对话数", type: "bar", data: summary.days.map((d) => d.conversations) },
                { name: "消息数", type: "line", data: summary.days.map((d) => d.messages) }],
@@ -101,6 +101,7 @@
     try {
       const [summary, listing] = await Promise.all([api("GET", `/api/analytics?${query}`),
                                                    api("GET", `/api/analytics/messages?${query}&limit=50`)]);
+      fillDates(summary);
       fillChannels(summary.channels);
       fill(summary);
       draw(summary);

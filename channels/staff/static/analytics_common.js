@@ -40,18 +40,12 @@ window.Staff = (() => {
     box.hidden = !text;
   }
 
-  function isoDay(date) {
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  }
-
   // The filter form (#from, #to, #channel …) from and to the address bar, so a view can be bookmarked.
+  // Without dates the server chooses (the last 7 days in China time, whatever the browser's time zone).
   function initFilters(names) {
     const params = new URLSearchParams(window.location.search);
-    const today = new Date();
-    const weekAgo = new Date(today.getTime() - 6 * 86400000);
-    if ($("from")) $("from").value = params.get("from") || isoDay(weekAgo);
-    if ($("to")) $("to").value = params.get("to") || isoDay(today);
+    if ($("from") && params.get("from")) $("from").value = params.get("from");
+    if ($("to") && params.get("to")) $("to").value = params.get("to");
     for (const name of names) {
       if ($(name) && params.get(name)) {
         const value = params.get(name);
@@ -69,6 +63,12 @@ window.Staff = (() => {
       if ($(name) && $(name).value) params.set(name, $(name).value);
     }
     return params;
+  }
+
+  // The period the server answered for, shown in the date inputs left empty.
+  function fillDates(summary) {
+    if ($("from") && !$("from").value) $("from").value = summary.from;
+    if ($("to") && !$("to").value) $("to").value = summary.to;
   }
 
   function fillChannels(channels) {
@@ -103,5 +103,5 @@ window.Staff = (() => {
     return `${(rate * 100).toFixed(1)}%`;
   }
 
-  return { $, el, clear, api, showError, initFilters, filterQuery, fillChannels, start, percent, state };
+  return { $, el, clear, api, showError, initFilters, filterQuery, fillDates, fillChannels, start, percent, state };
 })();

@@ -1,7 +1,7 @@
 // The conversations browser: search by date, channel, measure and outcome; open one and read it (redacted).
 "use strict";
 (() => {
-  const { $, el, clear, api, showError, initFilters, filterQuery, fillChannels, start } = window.Staff;
+  const { $, el, clear, api, showError, initFilters, filterQuery, fillDates, fillChannels, start } = window.Staff;
   const PAGE = 25;
   const OUTCOME_LABELS = { out_of_scope: "超出范围", unclear: "未能理解", clarify: "澄清", eligibility: "资格判断",
                            checkup: "政策体检", asking: "资格问答", handoff: "转人工" };
@@ -62,6 +62,7 @@
     const catalogue = await api("GET", "/api/measures");
     for (const m of catalogue.measures) $("measure").appendChild(new Option(`${m.number}. ${m.name}`, m.measure));
     const summary = await api("GET", `/api/analytics?${filterQuery([])}`);
+    fillDates(summary);
     fillChannels(summary.channels);
     initFilters(["channel", "measure"]);
     $("filters").addEventListener("submit", (e) => { view.offset = 0; loadList(e).catch((x) => showError(x.message)); });

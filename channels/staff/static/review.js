@@ -2,7 +2,7 @@
 // understood (intent, measure, aspect) or mark it out of scope; export the reviews as NLU YAML or CSV.
 "use strict";
 (() => {
-  const { $, el, clear, api, showError, initFilters, filterQuery, fillChannels, start } = window.Staff;
+  const { $, el, clear, api, showError, initFilters, filterQuery, fillDates, fillChannels, start } = window.Staff;
   const PAGE = 25;
   const view = { offset: 0, item: null, options: null, intentOf: {} };
 
@@ -18,6 +18,7 @@
     for (const a of options.aspects) option($("aspect"), a.aspect, a.label);
     for (const f of options.flags) option($("flag"), f.flag, f.label);
     const summary = await api("GET", `/api/analytics?${filterQuery([])}`);
+    fillDates(summary);
     fillChannels(summary.channels);
   }
 
