@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import logging
-from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
@@ -322,8 +321,8 @@ async def review_save(request: web.Request) -> web.Response:
     body = await _json_body(request)
     reviewer = request["session"].user.name
     try:
-        saved = await _db(request, partial(lambda c: review_store.save(
-            c, event_id, body.get("verdict"), body.get("intent"), body.get("measure"), body.get("aspect"), reviewer)),
+        saved = await _db(request, lambda c: review_store.save(
+            c, event_id, body.get("verdict"), body.get("intent"), body.get("measure"), body.get("aspect"), reviewer),
             write=True)
     except review_store.ReviewError as problem:
         raise _bad(str(problem))

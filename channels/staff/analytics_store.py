@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -55,14 +55,15 @@ analytics_events = sa.Table(
     sa.Column("intent", sa.String(255)),
     sa.Column("confidence", sa.Float),
     sa.Column("outcome", sa.String(16)),                 # bot rows: see OUTCOMES
-    sa.Column("measure", sa.String(64)),
+    sa.Column("measure", sa.String(64)),                 # bot rows: the payload's; user rows: the answer's
     sa.Column("aspect", sa.String(32)),
     sa.Column("fact", sa.String(64)),                    # the fact an eligibility question asked
     sa.Column("form", sa.String(64)),                    # form rows: which form started
     sa.Column("reply_to", sa.Integer),                   # non-user rows: the user message before them
     sa.Column("flag", sa.String(16)),                    # user rows: why a reviewer should see it (FLAGS)
     # Covering indexes: each page's GROUP BY reads one index and never the table.
-    sa.Index("ix_analytics_events_users", "kind", "day", "channel", "sender_id", "flag", "intent"),
+    sa.Index("ix_analytics_events_users", "kind", "day", "channel", "sender_id", "flag", "intent", "measure",
+             "aspect"),
     sa.Index("ix_analytics_events_replies", "kind", "day", "outcome", "channel", "reply_to", "measure", "aspect"),
     sa.Index("ix_analytics_events_outcome", "outcome", "day", "channel", "sender_id", "id"),
     sa.Index("ix_analytics_events_sender_outcome", "sender_id", "outcome", "id"),
@@ -157,6 +158,14 @@ _UPDATES = [
     f"""UPDATE analytics_events SET flag = '{flag}'
         WHERE id IN (SELECT reply_to FROM analytics_events WHERE id > :after AND id <= :upto AND outcome = '{flag}')"""
     for flag in ("clarify", "unclear", "out_of_scope")
+] + [
+    # A user message carries the measure and aspect of the first answer it got (the page counts user rows).
+    """UPDATE analytics_events SET
+         measure = (SELECT b.measure FROM analytics_events b WHERE b.reply_to = analytics_events.id
+                    AND b.outcome = 'answer' ORDER BY b.id LIMIT 1),
+         aspect = (SELECT b.aspect FROM analytics_events b WHERE b.reply_to = analytics_events.id
+                   AND b.outcome = 'answer' ORDER BY b.id LIMIT 1)
+       WHERE id IN (SELECT reply_to FROM analytics_events WHERE id > :after AND id <= :upto AND outcome = 'answer')""",
 ]
 
 
@@ -177,6 +186,8 @@ rasa_events = sa.Table(
 
 def create_indexes(engine: Engine) -> None:
     """The derived tables, and the indexes on Rasa's `events` table (created if missing)."""
+    from . import review  # noqa: F401 — staff_reviews belongs to the same metadata
+
     metadata.create_all(engine)
     for index in analytics_events.indexes:  # indexes added since the table was created
         index.create(engine, checkfirst=True)
@@ -192,6 +203,34 @@ def create_indexes(engine: Engine) -> None:
 _refresh_lock = threading.Lock()
 
 
+def _catch_up(engine: Engine, insert_sql: Any, settle_seconds: float) -> int:
+    """Summarise the new events, BATCH at a time, each batch in one transaction with the watermark."""
+    looked = 0
+    while True:
+        with engine.begin() as connection:
+            state = connection.execute(sa.select(analytics_state.c.last_event_id)
+                                       .where(analytics_state.c.name == "events")).scalar()
+            after = state or 0
+            newest = connection.execute(sa.text(
+                "SELECT MAX(id) FROM events WHERE id > :after AND (timestamp IS NULL OR timestamp <= :before)"),
+                {"after": after, "before": time.time() - settle_seconds}).scalar()
+            if newest is None:
+                return looked
+            upto = min(newest, after + BATCH)
+            params = {"after": after, "upto": upto}
+            connection.execute(insert_sql, params)
+            for update in _UPDATES:
+                connection.execute(sa.text(update), params)
+            if state is None:
+                connection.execute(analytics_state.insert().values(name="events", last_event_id=upto))
+            else:
+                connection.execute(analytics_state.update().where(analytics_state.c.name == "events")
+                                   .values(last_event_id=upto))
+            looked += upto - after
+        if upto == newest:
+            return looked
+
+
 def refresh(engine: Engine, settle_seconds: Optional[float] = None) -> int:
     """Append the events written since the last call; returns how many events were looked at.
 
@@ -203,31 +242,13 @@ def refresh(engine: Engine, settle_seconds: Optional[float] = None) -> int:
     if settle_seconds is None:
         settle_seconds = 0.0 if dialect == "sqlite" else 2.0
     insert_sql = sa.text(_insert_sql(dialect))
-    looked = 0
     with _refresh_lock:
-        while True:
-            with engine.begin() as connection:
-                state = connection.execute(sa.select(analytics_state.c.last_event_id)
-                                           .where(analytics_state.c.name == "events")).scalar()
-                after = state or 0
-                newest = connection.execute(sa.text(
-                    "SELECT MAX(id) FROM events WHERE id > :after AND (timestamp IS NULL OR timestamp <= :before)"),
-                    {"after": after, "before": time.time() - settle_seconds}).scalar()
-                if newest is None:
-                    break
-                upto = min(newest, after + BATCH)
-                params = {"after": after, "upto": upto}
-                connection.execute(insert_sql, params)
-                for update in _UPDATES:
-                    connection.execute(sa.text(update), params)
-                if state is None:
-                    connection.execute(analytics_state.insert().values(name="events", last_event_id=upto))
-                else:
-                    connection.execute(analytics_state.update().where(analytics_state.c.name == "events")
-                                       .values(last_event_id=upto))
-                looked += upto - after
-            if upto == newest:
-                break
+        try:
+            looked = _catch_up(engine, insert_sql, settle_seconds)
+        except sa.exc.IntegrityError:
+            # Another staff process summarised the same events at the same moment: its rows stand.
+            logger.info("analytics: events already summarised by another process")
+            return 0
     if looked >= ANALYZE_AFTER:
         # After a bulk catch-up the planner has no statistics for the new rows yet (autovacuum comes
         # later): without them PostgreSQL chose nested loops that took seconds instead of milliseconds.
@@ -272,7 +293,8 @@ def _rows(connection: Connection, sql: str, params: Dict[str, Any]) -> List[Any]
 # ---- the analytics page ---------------------------------------------------------------------------
 
 def summary(connection: Connection, f: Filter) -> Dict[str, Any]:
-    """Every number of the analytics page for the days and channel of `f`."""
+    """Every number of the analytics page for the days and channel of `f`. The user rows carry their
+    reason (flag) and the measure and aspect answered, so most numbers are one pass over one index."""
     p = f.params()
     per_day = {row.day: {"day": day_of(row.day).isoformat(), "conversations": row.conversations,
                          "messages": row.messages}
@@ -283,54 +305,45 @@ def summary(connection: Connection, f: Filter) -> Dict[str, Any]:
             for n in range(p["first"], p["last"] + 1)]
     totals = _rows(connection, f"""
         SELECT COUNT(*) AS messages, COUNT(DISTINCT a.sender_id) AS conversations,
-               SUM(CASE WHEN a.flag = 'low_confidence' THEN 1 ELSE 0 END) AS low_confidence,
+               {", ".join(f"SUM(CASE WHEN a.flag = '{flag}' THEN 1 ELSE 0 END) AS {flag}" for flag in FLAGS)},
+               SUM(CASE WHEN a.measure IS NOT NULL THEN 1 ELSE 0 END) AS answered,
                SUM(CASE WHEN a.intent = 'human_handoff' THEN 1 ELSE 0 END) AS handoff_requests
         FROM analytics_events a WHERE a.kind = 'user' AND {f.where()}""", p)[0]
-    # A message answered with several replies counts once per kind of reply.
-    replies = {row.outcome: row.messages for row in _rows(connection, f"""
-        SELECT a.outcome, COUNT(DISTINCT a.reply_to) AS messages
-        FROM analytics_events a WHERE a.kind = 'bot' AND {f.where()}
-          AND a.outcome IN ('answer', 'clarify', 'out_of_scope', 'unclear', 'eligibility', 'checkup', 'stopped')
-        GROUP BY a.outcome""", p)}
     messages = totals.messages or 0
 
-    def rate(count: int) -> float:
-        return round(count / messages, 4) if messages else 0.0
+    def rate(count: Optional[int]) -> Dict[str, Any]:
+        return {"messages": count or 0, "rate": round((count or 0) / messages, 4) if messages else 0.0}
 
     measures = _rows(connection, f"""
-        SELECT a.measure, COUNT(DISTINCT a.reply_to) AS messages FROM analytics_events a
-        WHERE a.kind = 'bot' AND a.outcome = 'answer' AND a.measure IS NOT NULL AND {f.where()}
+        SELECT a.measure, COUNT(*) AS messages FROM analytics_events a
+        WHERE a.kind = 'user' AND {f.where()} AND a.measure IS NOT NULL
         GROUP BY a.measure ORDER BY messages DESC, a.measure""", p)
     aspects = _rows(connection, f"""
-        SELECT a.aspect, COUNT(DISTINCT a.reply_to) AS messages FROM analytics_events a
-        WHERE a.kind = 'bot' AND a.outcome = 'answer' AND a.aspect IS NOT NULL AND {f.where()}
+        SELECT a.aspect, COUNT(*) AS messages FROM analytics_events a
+        WHERE a.kind = 'user' AND {f.where()} AND a.aspect IS NOT NULL
         GROUP BY a.aspect ORDER BY messages DESC, a.aspect""", p)
-    forms = {row.form: row.started for row in _rows(connection, f"""
-        SELECT a.form, COUNT(*) AS started FROM analytics_events a
-        WHERE a.kind = 'form' AND {f.where()} GROUP BY a.form""", p)}
-    paused = _rows(connection, f"SELECT COUNT(*) AS n FROM analytics_events a WHERE a.kind = 'pause' AND {f.where()}",
-                   p)[0].n
+    events = {(row.kind, row.form): row.n for row in _rows(connection, f"""
+        SELECT a.kind, a.form, COUNT(*) AS n FROM analytics_events a
+        WHERE a.kind IN ('form', 'pause') AND {f.where()} GROUP BY a.kind, a.form""", p)}
+    results = {row.outcome: row.n for row in _rows(connection, f"""
+        SELECT a.outcome, COUNT(*) AS n FROM analytics_events a
+        WHERE a.outcome IN ('eligibility', 'checkup', 'stopped') AND {f.where()} GROUP BY a.outcome""", p)}
     return {
         "from": f.first.isoformat(), "to": f.last.isoformat(), "channel": f.channel,
         "days": days,
         "totals": {"conversations": totals.conversations or 0, "messages": messages},
-        "rates": {
-            "out_of_scope": {"messages": replies.get("out_of_scope", 0), "rate": rate(replies.get("out_of_scope", 0))},
-            "unclear": {"messages": replies.get("unclear", 0), "rate": rate(replies.get("unclear", 0))},
-            "clarify": {"messages": replies.get("clarify", 0), "rate": rate(replies.get("clarify", 0))},
-            "low_confidence": {"messages": totals.low_confidence or 0, "rate": rate(totals.low_confidence or 0)},
-            "answered": {"messages": replies.get("answer", 0), "rate": rate(replies.get("answer", 0))},
-        },
+        # Each message counts under one reason, the first of FLAGS that applies.
+        "rates": {**{flag: rate(getattr(totals, flag)) for flag in FLAGS}, "answered": rate(totals.answered)},
         "measures": [{"measure": row.measure, "messages": row.messages} for row in measures],
         "aspects": [{"aspect": row.aspect, "messages": row.messages} for row in aspects],
         "checks": {
-            "started": sum(forms.values()),
-            "started_by_form": {form: forms.get(form, 0) for form in FORMS},
-            "finished": replies.get("eligibility", 0) + replies.get("checkup", 0),
-            "stopped": replies.get("stopped", 0),
+            "started": sum(n for (kind, _), n in events.items() if kind == "form"),
+            "started_by_form": {form: events.get(("form", form), 0) for form in FORMS},
+            "finished": results.get("eligibility", 0) + results.get("checkup", 0),
+            "stopped": results.get("stopped", 0),
             "dropoff": dropoff(connection, f),
         },
-        "handoffs": {"paused": paused, "requested": totals.handoff_requests or 0},
+        "handoffs": {"paused": events.get(("pause", None), 0), "requested": totals.handoff_requests or 0},
     }
 
 
@@ -381,10 +394,7 @@ def flagged(connection: Connection, f: Filter, flag: Optional[str] = None, limit
     total = connection.execute(sa.text(f"SELECT COUNT(*) FROM analytics_events a WHERE {where}"), params).scalar()
     rows = _rows(connection, f"""
         SELECT a.id, a.sender_id, a.ts, a.channel, a.intent, a.confidence, a.flag, {_text_sql(dialect)} AS text,
-               (SELECT b.measure FROM analytics_events b WHERE b.reply_to = a.id AND b.measure IS NOT NULL
-                ORDER BY b.id LIMIT 1) AS measure,
-               (SELECT b.aspect FROM analytics_events b WHERE b.reply_to = a.id AND b.aspect IS NOT NULL
-                ORDER BY b.id LIMIT 1) AS aspect
+               a.measure, a.aspect
         FROM analytics_events a JOIN events e ON e.id = a.id
         WHERE {where} ORDER BY a.id DESC LIMIT :limit OFFSET :offset""", params)
     return {"total": total, "messages": [_message(row) for row in rows]}
@@ -405,10 +415,7 @@ def message(connection: Connection, event_id: int) -> Optional[Dict[str, Any]]:
     dialect = connection.dialect.name
     rows = _rows(connection, f"""
         SELECT a.id, a.sender_id, a.ts, a.channel, a.intent, a.confidence, a.flag, {_text_sql(dialect)} AS text,
-               (SELECT b.measure FROM analytics_events b WHERE b.reply_to = a.id AND b.measure IS NOT NULL
-                ORDER BY b.id LIMIT 1) AS measure,
-               (SELECT b.aspect FROM analytics_events b WHERE b.reply_to = a.id AND b.aspect IS NOT NULL
-                ORDER BY b.id LIMIT 1) AS aspect
+               a.measure, a.aspect
         FROM analytics_events a JOIN events e ON e.id = a.id WHERE a.id = :id AND a.kind = 'user'""",
                  {"id": int(event_id)})
     return _message(rows[0]) if rows else None
@@ -538,14 +545,3 @@ def sender_of(connection: Connection, key: int) -> Optional[str]:
     if row is None or conversation_key(connection, row.sender_id) != int(key):
         return None
     return row.sender_id
-
-
-def count_events(connection: Connection) -> int:
-    return connection.execute(sa.text("SELECT COUNT(*) FROM events")).scalar() or 0
-
-
-def iter_days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
-    day = first
-    while day <= last:
-        yield day
-        day += dt.timedelta(days=1)

@@ -329,13 +329,23 @@ async def test_new_conversations_are_counted_on_the_next_request(client, reviewe
     _, engine = client
     before = await reviewer.json("GET", f"/api/analytics?{BOTH_DAYS}")
     url = str(engine.url)
-    await asyncio.get_running_loop().run_in_executor(None, _add_one, url)
+    await asyncio.get_running_loop().run_in_executor(None, _add_one, url, "医保怎么报销", "out_of_scope",
+                                                     {"out_of_scope": True})
     after = await reviewer.json("GET", f"/api/analytics?{BOTH_DAYS}")
     assert after["totals"]["messages"] == before["totals"]["messages"] + 1
     assert after["rates"]["out_of_scope"]["messages"] == before["rates"]["out_of_scope"]["messages"] + 1
+    # "请问您想了解哪一项政策…" (which_measure, no candidates) is a clarifying question too.
+    await asyncio.get_running_loop().run_in_executor(None, _add_one, url, "那个钱咋弄", "ask_followup",
+                                                     {"which_measure": True, "aspect": "process"})
+    latest = await reviewer.json("GET", f"/api/analytics?{BOTH_DAYS}")
+    assert latest["rates"]["clarify"]["messages"] == before["rates"]["clarify"]["messages"] + 1
+    flagged = await reviewer.json("GET", f"/api/analytics/messages?{BOTH_DAYS}&flag=clarify")
+    assert "那个钱咋弄" in [m["text"] for m in flagged["messages"]]
 
 
-def _add_one(url: str) -> None:
+def _add_one(url: str, text: str, intent: str, custom: dict) -> None:
+    """One more message and its reply, written as Rasa writes them, by another connection."""
+    import json
     import time
 
     from channels.staff import analytics_store as store
@@ -343,14 +353,12 @@ def _add_one(url: str) -> None:
     engine = sa.create_engine(url)
     ts = at(DAY2, 20)
     with engine.begin() as connection:
-        for type_name, data in (("user", {"event": "user", "timestamp": ts, "text": "医保怎么报销",
-                                          "input_channel": "rest",
-                                          "parse_data": {"intent": {"name": "out_of_scope", "confidence": 0.8}}}),
-                                ("bot", {"event": "bot", "timestamp": ts + 1, "text": "抱歉……",
-                                         "data": {"custom": {"out_of_scope": True}}})):
+        for type_name, data in (("user", {"event": "user", "timestamp": ts, "text": text, "input_channel": "rest",
+                                          "parse_data": {"intent": {"name": intent, "confidence": 0.8}}}),
+                                ("bot", {"event": "bot", "timestamp": ts + 1, "text": "……", "data": {"custom": custom}})):
             connection.execute(store.rasa_events.insert().values(
-                sender_id="e-late", type_name=type_name, timestamp=data["timestamp"],
-                intent_name="out_of_scope" if type_name == "user" else None, data=__import__("json").dumps(data)))
+                sender_id=f"e-late-{intent}", type_name=type_name, timestamp=data["timestamp"],
+                intent_name=intent if type_name == "user" else None, data=json.dumps(data)))
     # PostgreSQL waits for events to settle (concurrent replicas); the test's events are old enough.
     assert time.time() - ts > 5
     engine.dispose()
