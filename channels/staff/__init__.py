@@ -6,6 +6,10 @@
   db.py        the tables (accounts, sessions, failed logins) in the tracker store's database
   assist.py    what the panel shows for a caller's sentence: measures, answers, checklist, SMS text
   search.py    keyword search over the knowledge base (jieba)
+  analytics.py        the analytics page, review inbox and conversations browser: pages, API, exports
+  analytics_store.py  the tracker store summarised in SQL (analytics_events), the queries of those pages
+  review.py           the reviewers' verdicts (staff_reviews) and their NLU YAML / CSV exports
   __main__.py  `python -m channels.staff serve | users add/disable/enable/list`
-  static/      the login page and the panel (plain HTML/JS/CSS, no CDN)
+  static/      the login page, the panel and the analytics pages (plain HTML/JS/CSS, no CDN; ECharts
+               from node_modules, `make install`)
 """

@@ -90,9 +90,11 @@ EVENT_INDEXES = (
 # ---- the JSON, read by the database ---------------------------------------------------------------
 
 def _json(dialect: str, path: Sequence[str]) -> str:
-    """SQL for one value of the event's JSON as text (NULL when absent or JSON null)."""
+    """SQL for one value of the event's JSON as text (NULL when absent or JSON null). On PostgreSQL the
+    JSON is parsed once per event into `x.j` (jsonb, see _insert_sql): each `json` operator would parse
+    the text again."""
     if dialect == "postgresql":
-        return f"(CAST(e.data AS json) #>> '{{{','.join(path)}}}')"
+        return f"(x.j #>> '{{{','.join(path)}}}')"
     return "json_extract(e.data, '$." + ".".join(path) + "')"
 
 
@@ -122,6 +124,7 @@ def _insert_sql(dialect: str) -> str:
                f"CASE WHEN {asking_for} <> 'checkup' THEN {asking_for} END)")
     confidence = j("parse_data", "intent", "confidence")
     confidence = f"CAST({confidence} AS double precision)" if dialect == "postgresql" else f"CAST({confidence} AS real)"
+    parsed = " CROSS JOIN LATERAL (SELECT CAST(e.data AS jsonb) AS j) x" if dialect == "postgresql" else ""
     previous_user = ("(SELECT MAX(u.id) FROM events u WHERE u.sender_id = e.sender_id AND u.type_name = 'user' "
                      "AND u.id < e.id)")
     return f"""
@@ -138,18 +141,18 @@ SELECT e.id, e.sender_id, e.timestamp, {_day_sql(dialect, 'e.timestamp')},
        CASE WHEN e.type_name = 'bot' THEN {custom('asking', 'fact')} END,
        CASE WHEN e.type_name = 'active_loop' THEN {j('name')} END,
        CASE WHEN e.type_name <> 'user' THEN {previous_user} END
-FROM events e
-WHERE e.id > :after AND e.id <= :upto AND e.timestamp IS NOT NULL
-  AND (e.type_name IN ('user', 'bot', 'pause')
-       OR (e.type_name = 'active_loop' AND {j('name')} IN ('eligibility_form', 'checkup_form')))
+FROM (SELECT id, sender_id, type_name, timestamp, intent_name, data FROM events
+      WHERE id > :after AND id <= :upto AND timestamp IS NOT NULL
+        AND type_name IN ('user', 'bot', 'pause', 'active_loop')) e{parsed}
+WHERE e.type_name <> 'active_loop' OR {j('name')} IN ('eligibility_form', 'checkup_form')
 """
 
 
 _UPDATES = [
     # A reply's channel is its conversation's: the channel of the user message it answers.
-    """UPDATE analytics_events SET channel = (SELECT u.channel FROM analytics_events u
-                                              WHERE u.id = analytics_events.reply_to)
-       WHERE id > :after AND id <= :upto AND kind <> 'user' AND reply_to IS NOT NULL""",
+    """UPDATE analytics_events SET channel = u.channel FROM analytics_events u
+       WHERE u.id = analytics_events.reply_to AND analytics_events.id > :after AND analytics_events.id <= :upto
+         AND analytics_events.kind <> 'user'""",
     # Why a message needs a reviewer, lowest priority first (a later UPDATE overrides an earlier one).
     f"""UPDATE analytics_events SET flag = 'low_confidence'
         WHERE id > :after AND id <= :upto AND kind = 'user' AND flag IS NULL AND intent <> 'choose_measure'
@@ -160,12 +163,13 @@ _UPDATES = [
     for flag in ("clarify", "unclear", "out_of_scope")
 ] + [
     # A user message carries the measure and aspect of the first answer it got (the page counts user rows).
-    """UPDATE analytics_events SET
-         measure = (SELECT b.measure FROM analytics_events b WHERE b.reply_to = analytics_events.id
-                    AND b.outcome = 'answer' ORDER BY b.id LIMIT 1),
-         aspect = (SELECT b.aspect FROM analytics_events b WHERE b.reply_to = analytics_events.id
-                   AND b.outcome = 'answer' ORDER BY b.id LIMIT 1)
-       WHERE id IN (SELECT reply_to FROM analytics_events WHERE id > :after AND id <= :upto AND outcome = 'answer')""",
+    # UPDATE … FROM a grouped subquery (PostgreSQL; SQLite since 3.33): a correlated subquery per row made
+    # PostgreSQL scan the new batch once per message before it had statistics.
+    """UPDATE analytics_events SET measure = x.measure, aspect = x.aspect
+       FROM (SELECT b.reply_to, b.measure, b.aspect FROM analytics_events b
+             JOIN (SELECT reply_to, MIN(id) AS first FROM analytics_events
+                   WHERE id > :after AND id <= :upto AND outcome = 'answer' GROUP BY reply_to) f ON b.id = f.first) x
+       WHERE analytics_events.id = x.reply_to""",
 ]
 
 
@@ -377,7 +381,10 @@ def channels(connection: Connection) -> List[str]:
 # ---- messages (the list on the analytics page and the review inbox) -------------------------------
 
 def _text_sql(dialect: str) -> str:
-    return _json(dialect, ["text"])
+    """The message text of events row `e` (the few rows a list shows)."""
+    if dialect == "postgresql":
+        return "(CAST(e.data AS json) ->> 'text')"
+    return "json_extract(e.data, '$.text')"
 
 
 def flagged(connection: Connection, f: Filter, flag: Optional[str] = None, limit: int = 50, offset: int = 0,
