@@ -77,9 +77,11 @@ def _save(url: str, trackers) -> None:
         store = RedactingSQLTrackerStore(domain=Domain.empty(), dialect="postgresql", host=parsed.host,
                                          port=parsed.port, db=parsed.database, username=parsed.username)
 
+    slots = Domain.load(str(ROOT / "bot" / "domain")).slots
+
     async def save_all():
         for tracker in trackers.values():
-            await store.save(DialogueStateTracker.from_dict(tracker["sender_id"], tracker["events"], []))
+            await store.save(DialogueStateTracker.from_dict(tracker["sender_id"], tracker["events"], slots))
     asyncio.run(save_all())
     store.engine.dispose()
 
@@ -119,11 +121,15 @@ def _expected(replies, trackers):
     measures = collections.Counter()
     for _, turns in replies.values():
         for _, payloads in turns:
-            for kind in ("out_of_scope", "unclear", "clarify"):
-                kinds[kind] += any(kind in p for p in payloads)
-            kinds["clarify"] += any("which_measure" in p for p in payloads) and not any("clarify" in p for p in payloads)
-            for measure in {p["measure"] for p in payloads if "measure" in p}:
-                measures[measure] += 1
+            said = {kind for kind in ("out_of_scope", "unclear", "clarify", "which_measure") for p in payloads if kind in p}
+            said = {"clarify" if kind == "which_measure" else kind for kind in said}
+            # each message counts under its first reason: out of scope, unclear, clarified
+            first = next((kind for kind in ("out_of_scope", "unclear", "clarify") if kind in said), None)
+            if first:
+                kinds[first] += 1
+            answers = [p["measure"] for p in payloads if "measure" in p]
+            if answers:  # the first answer's measure
+                measures[answers[0]] += 1
     events = [e for t in trackers.values() for e in t["events"]]
     started = sum(1 for e in events if e["event"] == "active_loop" and e.get("name") in ("eligibility_form",
                                                                                          "checkup_form"))
