@@ -231,7 +231,7 @@ def run(url: str, events: int, days: int, repeat: int) -> None:
     analytics_store.refresh(engine, settle_seconds=0)
     print(f"  catch-up after one new conversation: {(time.perf_counter() - begun) * 1000:.0f} ms")
     results = asyncio.run(measure_http(engine, repeat, days))
-    print(f"  HTTP (reviewer session, {repeat} calls each)      median    slowest")
+    print(f"  HTTP (reviewer session, {repeat} calls each; load average {os.getloadavg()[0]:.1f})    median    slowest")
     for label, median, slowest in results:
         print(f"    {label:<48} {median * 1000:6.0f} ms {slowest * 1000:6.0f} ms")
     engine.dispose()
@@ -246,7 +246,9 @@ def main() -> int:
     parser.add_argument("--postgres", default="", help="a PostgreSQL URL to run against as well")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    # The machine may be shared: the load average says how much of it the numbers had.
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     if not args.skip_sqlite:
         (ROOT / "var").mkdir(exist_ok=True)
         print(f"SQLite ({sa.__version__=}): {args.sqlite}")

@@ -68,8 +68,6 @@ analytics_events = sa.Table(
     sa.Index("ix_analytics_events_outcome", "outcome", "day", "channel", "sender_id", "id"),
     sa.Index("ix_analytics_events_sender_outcome", "sender_id", "outcome", "id"),
     sa.Index("ix_analytics_events_reply_to", "reply_to"),
-    sa.Index("ix_analytics_events_flag_day", "flag", "day"),
-    sa.Index("ix_analytics_events_measure_day", "measure", "day"),
 )
 
 analytics_state = sa.Table(
@@ -391,7 +389,8 @@ def flagged(connection: Connection, f: Filter, flag: Optional[str] = None, limit
             exclude_reviewed: bool = False) -> Dict[str, Any]:
     """Low-confidence, unclear, out-of-scope and clarified user messages, newest first, redacted."""
     dialect = connection.dialect.name
-    where = f"a.kind = 'user' AND a.flag IS NOT NULL AND {f.where()}"
+    flags = ", ".join(f"'{name}'" for name in FLAGS)
+    where = f"a.kind = 'user' AND a.flag IN ({flags}) AND {f.where()}"
     params = {**f.params(), "limit": int(limit), "offset": int(offset)}
     if flag:
         where += " AND a.flag = :flag"
@@ -403,7 +402,8 @@ def flagged(connection: Connection, f: Filter, flag: Optional[str] = None, limit
         SELECT a.id, a.sender_id, a.ts, a.channel, a.intent, a.confidence, a.flag, {_text_sql(dialect)} AS text,
                a.measure, a.aspect
         FROM analytics_events a JOIN events e ON e.id = a.id
-        WHERE {where} ORDER BY a.id DESC LIMIT :limit OFFSET :offset""", params)
+        WHERE a.id IN (SELECT a.id FROM analytics_events a WHERE {where} ORDER BY a.id DESC LIMIT :limit OFFSET :offset)
+        ORDER BY a.id DESC""", params)
     return {"total": total, "messages": [_message(row) for row in rows]}
 
 
@@ -448,8 +448,8 @@ def conversations(connection: Connection, f: Filter, measure: Optional[str] = No
     conditions = [f"{f.where('a')}"]
     params = {**f.params(), "limit": int(limit), "offset": int(offset)}
     if measure:
-        conditions.append("a.sender_id IN (SELECT m.sender_id FROM analytics_events m "
-                          "WHERE m.measure = :measure AND m.day BETWEEN :first AND :last)")
+        conditions.append("a.sender_id IN (SELECT m.sender_id FROM analytics_events m WHERE m.kind = 'user' "
+                          "AND m.day BETWEEN :first AND :last AND m.measure = :measure)")
         params["measure"] = measure
     if outcome == "abandoned":
         conditions.append("""a.sender_id IN (SELECT o.sender_id FROM analytics_events o
