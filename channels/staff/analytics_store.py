@@ -298,8 +298,8 @@ def summary(connection: Connection, f: Filter) -> Dict[str, Any]:
     """Every number of the analytics page for the days and channel of `f`. The user rows carry their
     reason (flag) and the measure and aspect answered, so most numbers are one pass over one index."""
     p = f.params()
-    per_day = {row.day: {"day": day_of(row.day).isoformat(), "conversations": row.conversations,
-                         "messages": row.messages}
+    per_day = {row.day: {"day": day_of(row.day).isoformat(), "conversations": int(row.conversations),
+                         "messages": int(row.messages)}  # SUM is a Decimal on PostgreSQL
                for row in _rows(connection, f"""
         SELECT d.day, COUNT(*) AS conversations, SUM(d.n) AS messages
         FROM (SELECT a.day, a.sender_id, COUNT(*) AS n FROM analytics_events a
