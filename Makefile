@@ -25,12 +25,18 @@ $(WEBCHAT)/node_modules/.installed: $(WEBCHAT)/package.json $(WEBCHAT)/package-l
 	cd $(WEBCHAT) && npm ci --no-audit --no-fund
 	touch $@
 
+# --- staff application: Apache ECharts for the analytics page, pinned by channels/staff/package-lock.json
+STAFF := channels/staff
+$(STAFF)/node_modules/.installed: $(STAFF)/package.json $(STAFF)/package-lock.json
+	cd $(STAFF) && npm ci --no-audit --no-fund
+	touch $@
+
 # The browser tests (widget and staff panel, tests/e2e/*browser*) drive Debian's chromium, with a CJK font for the screenshots.
 browser:  ## install Debian's chromium and a Chinese font for the browser tests, if missing (needs root)
 	@scripts/ensure-chromium.sh
 # ---
 
-install: $(BIN)/.installed $(WEBCHAT)/node_modules/.installed  ## create .venv with pinned dependencies (Python 3.10) and the widget's npm packages
+install: $(BIN)/.installed $(WEBCHAT)/node_modules/.installed $(STAFF)/node_modules/.installed  ## create .venv with pinned dependencies (Python 3.10) and the widget's and staff app's npm packages
 
 validate: install  ## check generated files are current and the Rasa data is consistent
 	$(BIN)/python scripts/generate.py --check

@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from . import assist, db, handoff, search
+from . import analytics, assist, db, handoff, search
 from .routes import routes
 from .security import SAFE_METHODS, csrf_ok, current_session
 
@@ -87,5 +87,6 @@ def create_app(database_url: Optional[str] = None, engine: Optional[Engine] = No
     app.on_startup.append(warm_up)
     app.add_routes(routes)
     handoff.setup(app)  # hand-off to a human agent: its routes and the watcher (channels/staff/handoff.py)
+    analytics.setup(app)  # the analytics, review inbox and conversations browser (issue 10)
     return app
 

@@ -33,6 +33,9 @@ ALL_ROLES = db.ROLES
 NAV = [
     ("/", "坐席助手", ALL_ROLES),
     ("/handoff", "人工接待", ("agent", "admin")),  # channels/staff/handoff.py
+    ("/analytics", "咨询分析", ("reviewer", "admin")),       # channels/staff/analytics.py
+    ("/review", "审核收件箱", ("reviewer", "admin")),
+    ("/conversations", "对话记录", ("reviewer", "admin")),
 ]
 
 routes = web.RouteTableDef()
