@@ -375,7 +375,7 @@ async def test_agents_cannot_open_analytics_review_or_conversations(client):
         assert (await response.json())["error"] == "您的账号没有权限使用此功能。"
     assert (await staff.post("/api/review/items/1", {"verdict": "out_of_scope"})).status == 403
     session = await staff.json("GET", "/api/session")
-    assert [n["href"] for n in session["nav"]] == ["/"]
+    assert [n["href"] for n in session["nav"]] == ["/", "/handoff"]
 
 
 async def test_without_a_session_every_analytics_route_asks_for_a_login(client):
@@ -389,5 +389,5 @@ async def test_the_admin_sees_every_page_in_the_navigation(client):
     staff, _ = client
     assert (await staff.login("admin")).status == 200
     session = await staff.json("GET", "/api/session")
-    assert [n["href"] for n in session["nav"]] == ["/", "/analytics", "/review", "/conversations"]
+    assert [n["href"] for n in session["nav"]] == ["/", "/handoff", "/analytics", "/review", "/conversations"]
     assert (await staff.get("/static/analytics/echarts.min.js")).status == 200
