@@ -74,5 +74,8 @@ def mentioned_facts(tracker: Tracker) -> Dict[str, Any]:
     return resolution.mentioned_facts(tracker.latest_message)
 
 
-def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    return resolution.stated_facts(tracker.latest_message, measure, known, as_of(tracker))
+def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[str, Any]] = None,
+                 correcting: bool = False) -> Dict[str, Any]:
+    """Facts the latest message states for `measure`'s rule; `correcting`: the facts already given first."""
+    prefer = answered(tracker) if correcting else ()
+    return resolution.stated_facts(tracker.latest_message, measure, known, as_of(tracker), prefer)

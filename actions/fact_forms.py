@@ -159,12 +159,18 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         skipped = conversation.skipped(tracker)
         pending = tracker.get_slot("pending_fact")
         if is_correction(text) and answered:
+            # "不对，是连续交了七个月": the facts the words state, the ones already given first; else the most
+            # recent answer the new value fits.
+            corrected = {key: value for key, value in conversation.stated_facts(
+                tracker, self.measure_in_view(tracker), facts, correcting=True).items() if facts.get(key) != value}
             target = correction_target(text, answered)
-            if target:
-                key, value = target
-                facts[key] = value
-                dispatcher.utter_message(text=f"好的，已更正：{describe(key, value)}。")
-                return {"fact_answer": None, "facts": facts}
+            if not corrected and target:
+                corrected = dict([target])
+            if corrected:
+                facts.update(corrected)
+                dispatcher.utter_message(text="好的，已更正：" + "；".join(describe(k, v) for k, v in corrected.items()) + "。")
+                return {"fact_answer": None, "facts": facts,
+                        "answered_facts": answered + [key for key in corrected if key not in answered]}
         if pending is None:
             return {"fact_answer": None}
         # Whatever else the reply states ("交了10个月", "如果我是自己辞职的呢") is taken too, and never asked again.

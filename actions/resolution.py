@@ -270,8 +270,8 @@ def hiring_year(text: str, today: date) -> Optional[int]:
     return today.year - {"去年": 1, "前年": 2}.get(word, 0)
 
 
-def stated_facts(message: Dict[str, Any], measure: Optional[str],
-                 known: Optional[Dict[str, Any]] = None, today: Optional[date] = None) -> Dict[str, Any]:
+def stated_facts(message: Dict[str, Any], measure: Optional[str], known: Optional[Dict[str, Any]] = None,
+                 today: Optional[date] = None, prefer: Sequence[str] = ()) -> Dict[str, Any]:
     """Facts the message states in passing ("参保60来号人，裁了3个"), each taken as the fact the measure's
     rule reads (all 19 rules when no measure is in view)."""
     mentions = [e for e in message.get("entities") or [] if e.get("entity") == "stated_fact"]
@@ -289,10 +289,10 @@ def stated_facts(message: Dict[str, Any], measure: Optional[str],
                 continue
         return keys
 
-    found = resolve_stated(mentions, reads(known))
+    found = resolve_stated(mentions, reads(known), prefer)
     # A fact stated now can open a question the rule reads only then ("大学毕业…一直没找到工作": the
     # graduate's two years are read once the person is a graduate): read the message again with it.
-    again = resolve_stated(mentions, reads({**(known or {}), **found}))
+    again = resolve_stated(mentions, reads({**(known or {}), **found}), prefer)
     return {**again, **found} if set(again) - set(found) else found
 
 

@@ -237,7 +237,7 @@ class ActionRespond(Action):
         before = conversation.facts(tracker)
         context = tracker.get_slot("measure")
         measure = context if last != "checkup" and context and _stays_on(tracker, context) else last
-        changes = conversation.stated_facts(tracker, None if measure == "checkup" else measure, before)
+        changes = conversation.stated_facts(tracker, None if measure == "checkup" else measure, before, correcting=True)
         if measure != "checkup":
             changes = {**_case_update(tracker, measure), **changes}
         if not changes:

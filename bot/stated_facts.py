@@ -130,13 +130,16 @@ def stated_facts(text: str) -> List[StatedFact]:
     return sorted(numbers + statements, key=lambda fact: fact.start)
 
 
-def resolve(mentions: Iterable[Dict[str, Any]], reads: Iterable[str]) -> Dict[str, Any]:
+def resolve(mentions: Iterable[Dict[str, Any]], reads: Iterable[str], prefer: Iterable[str] = ()) -> Dict[str, Any]:
     """Fact values from stated-fact entities ({candidates, value}) for a check whose rule reads `reads`:
-    each mention becomes the first of its candidates the rule reads (or, with no rule in view, its first)."""
-    wanted = list(reads)
+    each mention becomes the first of its candidates the rule reads (or, with no rule in view, its first);
+    a candidate in `prefer` first (a correction changes a fact already given: "不对，就两个人" is the
+    partners, not the staff)."""
+    wanted, preferred = list(reads), list(prefer)
     found: Dict[str, Any] = {}
     for mention in mentions:
         candidates = [key for key in mention.get("candidates") or [] if key not in found]
+        candidates = [key for key in candidates if key in preferred] + [key for key in candidates if key not in preferred]
         chosen = next((key for key in candidates if key in wanted), None) if wanted else (candidates or [None])[0]
         if chosen:
             found[chosen] = mention["value"]
