@@ -178,6 +178,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         return Decision("answer", classified[0], answer_aspect, self_check=check)
     if intent == "ask_topic" and scored:
         return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
+    if own_aspect and context_measure:
+        # "明白，那被辞退的话钱打到哪，多久到账": an aspect asked, nothing else named: the measure under discussion.
+        return Decision("answer", context_measure, answer_aspect, self_check=check)
     return Decision("unclear", aspect=aspect)
 
 

@@ -126,7 +126,11 @@ def _statements(text: str) -> List[StatedFact]:
 def stated_facts(text: str) -> List[StatedFact]:
     """Every fact the (normalised) text states, in reading order."""
     numbers = _numbers(text)
-    statements = [s for s in _statements(text) if not _overlaps((s.start, s.end), [(n.start, n.end) for n in numbers])]
+    # A number's words may also state another fact ("都签了两年合同": the length, and a contract of a year
+    # or more); a statement of the same fact as a number there is left to the number.
+    statements = [s for s in _statements(text)
+                  if not _overlaps((s.start, s.end), [(n.start, n.end) for n in numbers
+                                                      if set(n.candidates) & set(s.candidates)])]
     return sorted(numbers + statements, key=lambda fact: fact.start)
 
 
