@@ -141,6 +141,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     if members:
         if len(members) == 1:
             return Decision("answer", members[0], answer_aspect, self_check=check)
+        if context_measure in members and _short_follow_up(text):
+            return Decision("answer", context_measure, answer_aspect, self_check=check)  # "费率降了多少" about 降工伤费率
         if classified[0] in members and classified[1] >= TOPIC_OVERRIDE:
             return Decision("answer", classified[0], answer_aspect, self_check=check)
         if classified[0] and classified[0] not in members and classified[1] >= OVERRIDE_NAMED:
