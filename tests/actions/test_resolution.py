@@ -99,3 +99,52 @@ def test_vague_question_without_context_offers_the_best_guesses():
     d = decide(ranking=ranking, aspect="process", text="一次性补助怎么申请")
     assert d.kind == "clarify" and d.candidates == ["retention_training_subsidy", "migrant_lump_sum"]
     assert decide(ranking=ranking, aspect="process", text="怎么申请").kind == "which_measure"
+
+
+# ---- reading a parsed message (actions.resolution helpers the router uses) ----------------------------
+
+from datetime import date  # noqa: E402
+
+from actions.resolution import (asked_measures, cannot_do, decide as decide_message, declares,  # noqa: E402
+                                english_follow_up, hiring_year)
+
+
+def _measure(value, start):
+    return {"entity": "measure", "value": value, "start": start, "end": start + 3}
+
+
+def test_of_two_names_the_last_clause_asks():
+    message = {"text": "没领过失业金，能领失业补助金吗",
+               "entities": [_measure("unemployment_benefit", 3), _measure("unemployment_allowance", 9)]}
+    assert asked_measures(message) == ["unemployment_allowance"]
+    both = {"text": "失业金和失业补助金有什么区别", "entities": [_measure("unemployment_benefit", 0),
+                                                       _measure("unemployment_allowance", 4)]}
+    assert asked_measures(both) == ["unemployment_benefit", "unemployment_allowance"]
+
+
+def test_an_english_follow_up_stays_on_the_measure():
+    message = {"text": "how much can we get", "entities": [], "intent": {"name": "out_of_scope", "confidence": 0.8}}
+    assert english_follow_up(message)
+    decision = decide_message(message, "job_retention_refund")
+    assert (decision.kind, decision.measure, decision.aspect) == ("answer", "job_retention_refund", "amount")
+    assert not english_follow_up({"text": "稳岗返还 how much", "entities": [_measure("job_retention_refund", 0)]})
+
+
+def test_what_the_bot_cannot_do():
+    assert cannot_do("帮我查一下我的稳岗返还申请到哪一步了") == "application_status"
+    assert cannot_do("你们能给我回个电话吗") == "callback"
+    assert cannot_do("记一下我的手机号") == "store_contact"
+    assert cannot_do("稳岗返还的联系电话是多少") is None
+    assert cannot_do("失业金多久到账") is None  # how long it takes is the process, not one application's status
+
+
+def test_statements_and_questions():
+    assert declares("我们基地是企业性质的") and not declares("能领多少") and not declares("工伤保险也能缓吗")
+
+
+def test_when_graduates_were_hired():
+    today = date(2022, 9, 1)
+    assert hiring_year("今年招了4个应届毕业生", today) == 2022
+    assert hiring_year("8月份招了3个应届生", today) == 2022
+    assert hiring_year("去年招的", today) == 2021
+    assert hiring_year("招了3个", today) is None

@@ -39,6 +39,17 @@ SENTENCE_CASES = [
     ("我们一直有交失业险", "job_retention_refund", {"unemployment_insured": True}),
     ("没有欠缴", "pension_deferral", {"has_social_insurance_arrears": False}),
     ("營業一年多了，帶動了兩個人就業", "startup_subsidy", {"business_registered_months": 12, "jobs_created": 2}),
+    ("单位给交了失业保险", "migrant_lump_sum", {"employer_paid_unemployment_insurance": True}),
+    ("失业保险都给他们交了", "job_expansion_subsidy", {"graduates_unemployment_insured": True}),
+    ("我们这块今年没出过中高风险区", "retention_training_subsidy", {"region_had_risk_area_2022": False}),
+    ("账上的钱都不够按最低工资给大家发", "pension_deferral", {"deposits_below_min_wage_payroll": True}),
+    ("以前没领过，今年也是头一回", "skill_upgrade_subsidy",
+     {"same_certificate_claimed_before": False, "skill_subsidy_claims_this_year": 0}),
+    ("评估评上了第一档", "startup_service_subsidy", {"service_rating_tier": "tier1"}),
+    ("我们是三个战友合伙", "startup_loan", {"partners": 3}),
+    ("我们是个20人的小公司", "job_retention_refund", {"insured_employees": 20, "org_type": "enterprise"}),
+    ("我就是个普通上班族，不属于退役军人失业人员那些", "startup_subsidy", {"startup_person_category": "other"}),
+    ("我们这儿也不算疫情严重地区", "unemployment_deferral", {"severe_epidemic_area": False}),
 ]
 
 
@@ -66,3 +77,17 @@ def test_every_cue_names_a_catalogued_fact():
     keys = [key for group in ("numbers", "durations") for cue in data[group] for key in cue["facts"]]
     keys += list(data["statements"]) + [key for group in data["shared_statements"] + data["statement_patterns"] for key in group["facts"]]
     assert set(keys) <= set(kb().facts), set(keys) - set(kb().facts)
+
+
+def test_one_phrase_two_facts():
+    assert facts("我被单位辞退了", "migrant_lump_sum") == {"contract_ended_or_terminated": True}
+    assert facts("我被单位辞退了", "unemployment_benefit") == {"involuntary_separation": True}
+
+
+def test_a_fact_stated_opens_the_question_it_makes_the_rule_ask():
+    from actions.resolution import stated_facts as read_message
+    from bot.components.policy_entities import entities_for
+
+    text = normalise("我大学毕业一年多一直没找到工作，后来自己开了个店")
+    found = read_message({"text": text, "entities": entities_for(text)}, "startup_subsidy", {})
+    assert found["startup_person_category"] == "graduate" and found["graduate_within_two_years_unemployed"] is True
