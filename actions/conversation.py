@@ -79,3 +79,7 @@ def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[
     """Facts the latest message states for `measure`'s rule; `correcting`: the facts already given first."""
     prefer = answered(tracker) if correcting else ()
     return resolution.stated_facts(tracker.latest_message, measure, known, as_of(tracker), prefer)
+
+
+def unambiguous_facts(tracker: Tracker) -> Dict[str, Any]:
+    return resolution.unambiguous_facts(tracker.latest_message, as_of(tracker))

@@ -301,6 +301,17 @@ def stated_facts(message: Dict[str, Any], measure: Optional[str], known: Optiona
     return {**again, **found} if set(again) - set(found) else found
 
 
+def unambiguous_facts(message: Dict[str, Any], today: date) -> Dict[str, Any]:
+    """Stated facts that can only be one fact ("今年招的", "单位给交了失业保险" is not one of them), kept for
+    any later check whatever the measure answered now reads."""
+    mentions = [e for e in message.get("entities") or []
+                if e.get("entity") == "stated_fact" and len(e.get("candidates") or []) == 1]
+    year = hiring_year(message.get("text") or "", today)
+    if year is not None:
+        mentions.append({"candidates": ["graduates_hired_in_2022"], "value": year == 2022})
+    return resolve_stated(mentions, [])
+
+
 def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
            context_aspect: Optional[str] = None) -> Decision:
     """resolve() applied to one parsed message, in the context of the measure and aspect under discussion."""

@@ -189,12 +189,16 @@ class ActionRespond(Action):
         described = bool(set(stated) - WHO_ASKS)
         # "那工伤保险也能一起缓吗" after a check: the case already told is judged for this measure too.
         case_known = bool((set(known) & set(facts_read(measure, known))) - WHO_ASKS)
-        asks_own_case = described or (case_known and bool(ELIGIBILITY_QUESTION.search(conversation.text(tracker))))
+        text = conversation.text(tracker)
+        # "那一次性留工补助呢" right after a verdict asks the same about another measure.
+        same_question = bool(tracker.get_slot("last_check")) and text.rstrip("？?。").endswith("呢") and len(text) <= 16
+        asks_own_case = described or (case_known and (bool(ELIGIBILITY_QUESTION.search(text)) or same_question))
         start_check = start_check or (asks_own_case and may_judge and aspect in JUDGED_ASPECTS)
-        if not start_check and stated:
-            # Kept for any later check, so what was said is never asked again.
-            answered = conversation.answered(tracker) + [k for k in stated if k not in conversation.answered(tracker)]
-            events += [SlotSet("facts", {**known, **stated}), SlotSet("answered_facts", answered)]
+        # Kept for any later check, so what was said is never asked again ("今年招的" matters to 扩岗补助 too).
+        kept = {**{k: v for k, v in conversation.unambiguous_facts(tracker).items() if k not in known}, **stated}
+        if not start_check and kept:
+            answered = conversation.answered(tracker) + [k for k in kept if k not in conversation.answered(tracker)]
+            events += [SlotSet("facts", {**known, **kept}), SlotSet("answered_facts", answered)]
         if described and start_check:
             # The person described their case: judge it instead of reciting the whole rule.
             dispatcher.utter_message(**case_reply(reply, [describe(key, value) for key, value in stated.items()]))
@@ -207,7 +211,7 @@ class ActionRespond(Action):
         # Only named values this rule reads: "开饭馆" names an industry, which says nothing to a founder's loan.
         reads = facts_read(measure, known)
         named = {key: value for key, value in conversation.mentioned_facts(tracker).items() if key in reads}
-        facts = {**named, **known, **stated}
+        facts = {**named, **known, **kept}
         if not reply.in_force:
             # The verdict on the day is "ended"; with facts given, also what they would have given.
             result = check(measure, facts, day)
