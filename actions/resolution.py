@@ -4,9 +4,12 @@ Pure function of what NLU produced (intent ranking and entities) and the convers
 measure. The order of evidence, strongest first:
   1. a measure named in the text (its name, an alias, or a homophone of one);
   2. a topic word naming a group (缓缴, 降费率 …): ask which one, unless the classifier is very sure;
-  3. an out-of-scope subject (公积金, 医保 …) or the out_of_scope intent: decline;
-  4. the intent classifier's measure, when confident and not torn between two;
-  5. a follow-up ("那要什么材料？") answers about the measure already under discussion.
+  3. an out-of-scope subject (公积金, 医保 …) or the out_of_scope intent: decline — unless the classifier is
+     all but sure of a measure ("医保断了能不能领失业的钱" is about 失业保险金);
+  4. a follow-up ("那要什么材料？") answers about the measure already under discussion;
+  5. the intent classifier's measure, when confident and not torn between two.
+A vague question ("有什么优惠", "有补助吗") with a topic word always asks which measure, however sure the
+classifier is of one member: the person has not said which, and a guess hides the others.
 """
 from __future__ import annotations
 
@@ -28,9 +31,12 @@ CONFIDENT = 0.55          # below this the classifier's measure is not trusted o
 TORN_MARGIN = 0.25        # top two measures closer than this (and the second above SECOND_FLOOR): ask
 SECOND_FLOOR = 0.2
 TOPIC_OVERRIDE = 0.95     # a topic word is ambiguous unless the classifier is at least this sure
+LONG_TOPIC_OVERRIDE = 0.8  # ... or this sure in a long message, which describes a situation around the word
+LONG_MESSAGE = 25
 OVERRIDE_NAMED = 0.9      # the classifier overrules a measure named in passing only when this sure
 OUT_OF_SCOPE_CONFIDENT = 0.5
 FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject continues the conversation
+OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's measure still wins from here
 COMPARISON = re.compile(r"区别|不同|不一样|哪个好|哪个划算|还是")
 QUESTION = re.compile(r"[？?吗么]|什么|怎么|咋|哪|多少|几个|能不能|可不可以|是否|有没有")
 # "那工伤保险也能一起缓吗", "还有我的份吗": whether the person's own case qualifies.
@@ -56,6 +62,11 @@ def cannot_do(text: str) -> Optional[str]:
 def declares(text: str) -> bool:
     """'我们基地是企业性质的' states something; '能领多少' asks."""
     return not QUESTION.search(text)
+# Two subjects joined ("缓缴和留工补助都想了解", "X跟Y能一起拿吗"): both are asked about.
+JOINED = re.compile(r"[和与跟及、]|以及|一起|同时|都想")
+# A question that asks what exists rather than about one measure.
+VAGUE = re.compile(r"(有什么|有啥|有哪些|哪些|什么|啥|有没有)(新的?|的)?(优惠|政策|补贴|补助|钱|扶持|支持|待遇|减负|好处)"
+                   r"|有(补助|补贴|优惠)(吗|么|没|不)|给(补贴|补助)(吗|么|不)")
 
 
 @dataclass
@@ -124,7 +135,13 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     check = self_check and aspect in (None, "conditions")
     answer_aspect = "conditions" if check else (aspect or "overview")
 
+    vague = bool(VAGUE.search(text))
     if measures:
+        if len(measures) == 1 and topics and (COMPARISON.search(text) or JOINED.search(text)):
+            others = [m for m in topic_candidates(topics) if m != measures[0]]
+            if others and measures[0] not in topic_candidates(topics):
+                # "失业保险缓缴和降费率有什么不一样", "旅游企业缓缴和留工补助都想了解": both subjects are offered.
+                return Decision("clarify", aspect=aspect, candidates=[measures[0], *others])
         if len(measures) == 1:
             # A name can sit inside a situation about another measure ("失业金领完了还没找到工作" is about
             # 失业补助金): a classifier that is all but certain of another measure wins.
@@ -138,14 +155,19 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     members = topic_candidates(topics) if topics else []
     if not members and topics and context_measure and _short_follow_up(text):
         members = _narrowed_siblings(topics, context_measure)  # "工伤的呢" after 养老保险费缓缴 → 工伤保险费缓缴
+    if not members and topics and vague:
+        # "工伤保险这块有什么优惠": a narrowing word alone, asked vaguely, lists what it narrows to.
+        groups = [kb().topics[t].measures for t in topics]
+        members = [m for m in groups[0] if all(m in group for group in groups[1:])]
     if members:
         if len(members) == 1:
             return Decision("answer", members[0], answer_aspect, self_check=check)
         if context_measure in members and _short_follow_up(text):
             return Decision("answer", context_measure, answer_aspect, self_check=check)  # "费率降了多少" about 降工伤费率
-        if classified[0] in members and classified[1] >= TOPIC_OVERRIDE:
+        override = LONG_TOPIC_OVERRIDE if len(text) >= LONG_MESSAGE else TOPIC_OVERRIDE
+        if classified[0] in members and classified[1] >= override and (not vague or len(text) >= LONG_MESSAGE):
             return Decision("answer", classified[0], answer_aspect, self_check=check)
-        if classified[0] and classified[0] not in members and classified[1] >= OVERRIDE_NAMED:
+        if classified[0] and classified[0] not in members and classified[1] >= OVERRIDE_NAMED and not vague:
             # "想自己申请退那部分失业保险费" mentions the fee in passing; it is about 稳岗返还.
             return Decision("answer", classified[0], answer_aspect, self_check=check)
         return Decision("clarify", aspect=aspect, candidates=members)
@@ -164,7 +186,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         if len(text) >= 7 and len(scored) > 1:  # "一次性补助怎么申请": offer the classifier's best guesses
             return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
         return Decision("which_measure", aspect=aspect)
-    if out_of_scope_terms or (intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT):
+    if intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT:
+        return Decision("out_of_scope")
+    if out_of_scope_terms and not (classified[0] and classified[1] >= OOS_OVERRIDE):
         return Decision("out_of_scope")
 
     if intent == "ask_topic" and confidence >= CONFIDENT and len(scored) > 1:

@@ -42,6 +42,7 @@ class Understanding:
     mentions: List[Mention] = field(default_factory=list)
     self_check: bool = False
     aspect: Optional[str] = None  # the one aspect asked (see bot/vocabulary.yml for how it is chosen)
+    aspect_evidence: Optional[str] = None  # strong | phrase | pattern: how sure the rules are of `aspect`
     more_aspects: List[str] = field(default_factory=list)  # "怎么领？要带什么材料？": the other questions' aspects
 
     def values(self, label: str) -> List[str]:
@@ -149,18 +150,20 @@ class _Matchers:
         return [m for m in found if m.label != "topic" or not any(
             s.start <= m.start and m.end <= s.end for s in subjects)]
 
-    def aspect(self, mentions: List[Mention], text: str) -> Optional[str]:
-        """Strong phrases anywhere; else the last clause with an aspect phrase; else the patterns."""
+    def aspect(self, mentions: List[Mention], text: str) -> Tuple[Optional[str], Optional[str]]:
+        """(aspect, evidence): strong phrases anywhere; else the last clause with an aspect phrase; else the
+        patterns."""
         strong = {m.value for m in mentions if m.label == "aspect_strong"}
         if strong:
-            return self._first_ranked(strong)
+            return self._first_ranked(strong), "strong"
         phrases = [m for m in mentions if m.label == "aspect_phrases"]
         if phrases:
             clause_of = [len(CLAUSE_BREAK.findall(text[:m.start])) for m in phrases]
             asking = {index for index, gap in enumerate(CLAUSE_BREAK.findall(text)) if "？" in gap or "?" in gap}
             chosen = max((c for c in clause_of if c in asking), default=max(clause_of))
-            return self._first_ranked({m.value for m, c in zip(phrases, clause_of) if c == chosen})
-        return next((aspect for aspect, pattern in self.aspect_patterns if pattern.search(text)), None)
+            return self._first_ranked({m.value for m, c in zip(phrases, clause_of) if c == chosen}), "phrase"
+        matched = next((aspect for aspect, pattern in self.aspect_patterns if pattern.search(text)), None)
+        return matched, "pattern" if matched else None
 
     def _first_ranked(self, aspects) -> str:
         return next(aspect for aspect in self.aspect_order if aspect in aspects)
@@ -187,7 +190,7 @@ def understand(text: str) -> Understanding:
     """Mentions in a normalised message (see bot.text.normalise), in reading order."""
     matchers = _matchers()
     found = matchers.mentions(text)
-    aspect = matchers.aspect(found, text)
+    aspect, evidence = matchers.aspect(found, text)
     mentions = [m for m in found if not m.label.startswith("aspect_")]
     if not any(m.label == "measure" for m in mentions):
         taken = [(m.start, m.end) for m in mentions if m.label in ("topic", "out_of_scope")]
@@ -195,7 +198,7 @@ def understand(text: str) -> Understanding:
                      if not any(start < m.end and m.start < end for start, end in taken)]
     mentions.sort(key=lambda m: (m.start, -m.end))
     return Understanding(mentions=mentions, self_check=bool(matchers.self_check.search(text)), aspect=aspect,
-                         more_aspects=_more_aspects(matchers, text, aspect))
+                         aspect_evidence=evidence, more_aspects=_more_aspects(matchers, text, aspect))
 
 
 def _more_aspects(matchers: _Matchers, text: str, main: Optional[str]) -> List[str]:
@@ -205,7 +208,7 @@ def _more_aspects(matchers: _Matchers, text: str, main: Optional[str]) -> List[s
         return []
     more: List[str] = []
     for question in questions:
-        asked = matchers.aspect(matchers.mentions(question), question)
+        asked, _ = matchers.aspect(matchers.mentions(question), question)
         if asked and asked != main and asked not in more:
             more.append(asked)
     return more
