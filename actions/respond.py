@@ -121,7 +121,7 @@ class ActionRespond(Action):
                                                      topic.question if topic else None))
             return [SlotSet("clarify_candidates", decision.candidates), SlotSet("clarify_aspect", decision.aspect)]
         if decision.kind == "out_of_scope":
-            dispatcher.utter_message(**out_of_scope_reply())
+            dispatcher.utter_message(**out_of_scope_reply(conversation.entity_values(tracker, "out_of_scope")))
             return [SlotSet("clarify_candidates", None)]
         if decision.kind == "smalltalk":
             dispatcher.utter_message(response=f"utter_{decision.smalltalk}")
