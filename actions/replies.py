@@ -3,7 +3,7 @@
 Payload contract (README.md, "Answer payload"): every reply's `custom` dict has exactly one of
   measure answers   {"measure", "aspect", "sources", "in_force", "service_entries", "as_of"}
   clarification     {"clarify": [measure ids], "aspect": aspect or null}
-  decline           {"out_of_scope": true}
+  decline           {"out_of_scope": true, "referral": {"id", "office", "phone"?}} (referral when the table has one)
   eligibility       {"eligibility": CheckResult.to_dict()} / {"asking": {...}} while collecting facts
   check-up          {"checkup": Checkup.to_dict()}
   anything else     {"smalltalk": intent} / {"unclear": true} / {"which_measure": true} / {"stopped": true}
@@ -12,8 +12,10 @@ Only a measure answer has a top-level "measure" key.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
+from bot.referrals import default as referrals_default
+from bot.referrals import referral_for
 from policies_kb.answers import Answer
 from policies_kb.engine import VERDICT_LABELS, CheckResult, Checkup
 from policies_kb.loader import kb
@@ -97,10 +99,18 @@ def situation_offer_reply() -> Reply:
             "json_message": {"which_measure": True, "aspect": None}}
 
 
-def out_of_scope_reply() -> Reply:
-    return {"text": "抱歉，这个问题不在我能解答的范围内。我只解答包头市人社局稳经济一揽子政策（包人社办发〔2022〕78号）"
-                    f"中的19项就业和社保政策，其他问题请拨打{HOTLINE}人社服务热线咨询。",
-            "json_message": {"out_of_scope": True}}
+def out_of_scope_reply(terms: Sequence[str] = ()) -> Reply:
+    """A polite decline that says who does handle the question (bot/referrals.yml), 12333 only where it is right."""
+    referral = referral_for(terms)
+    scope = "我只解答包头市人社局稳经济一揽子政策（包人社办发〔2022〕78号）中的19项就业和社保政策。"
+    if referral is None or referral.office is None:
+        subject = referral.subject if referral else referrals_default()["subject"]
+        return {"text": f"抱歉，{subject}不在我能解答的范围内。{scope}{referrals_default()['advice']}",
+                "json_message": {"out_of_scope": True}}
+    phone = f"，也可拨打{referral.phone}热线" if referral.phone else ""
+    return {"text": f"抱歉，{referral.subject}不在我能解答的范围内。{scope}建议您咨询{referral.office}{phone}。",
+            "json_message": {"out_of_scope": True, "referral": {"id": referral.id, "office": referral.office,
+                                                                **({"phone": referral.phone} if referral.phone else {})}}}
 
 
 def unclear_reply() -> Reply:

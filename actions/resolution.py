@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Dict, List, Optional, Sequence
 
+from bot.referrals import only_in_passing
 from bot.stated_facts import resolve as resolve_stated
 from policies_kb.engine import facts_read
 from policies_kb.facts import FactError
@@ -66,7 +67,7 @@ def declares(text: str) -> bool:
 JOINED = re.compile(r"[和与跟及、]|以及|一起|同时|都想")
 # A question that asks what exists rather than about one measure.
 VAGUE = re.compile(r"(有什么|有啥|有哪些|哪些|什么|啥|有没有)(新的?|的)?(优惠|政策|补贴|补助|钱|扶持|支持|待遇|减负|好处)"
-                   r"|有(补助|补贴|优惠)(吗|么|没|不)|给(补贴|补助)(吗|么|不)")
+                   r"|(优惠|政策|补贴|补助|待遇)都?(有哪些|有什么|有啥)|有(补助|补贴|优惠)(吗|么|没|不)|给(补贴|补助)(吗|么|不)")
 
 
 @dataclass
@@ -188,7 +189,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         return Decision("which_measure", aspect=aspect)
     if intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT:
         return Decision("out_of_scope")
-    if out_of_scope_terms and not (classified[0] and classified[1] >= OOS_OVERRIDE):
+    if out_of_scope_terms and not (only_in_passing(out_of_scope_terms) and classified[0]
+                                   and classified[1] >= OOS_OVERRIDE):
         return Decision("out_of_scope")
 
     if intent == "ask_topic" and confidence >= CONFIDENT and len(scored) > 1:

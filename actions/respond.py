@@ -158,7 +158,8 @@ class ActionRespond(Action):
                                                      topic.question if topic else None))
             return [SlotSet("clarify_candidates", decision.candidates), SlotSet("clarify_aspect", decision.aspect)]
         if decision.kind == "out_of_scope":
-            dispatcher.utter_message(**handoff.with_offer(out_of_scope_reply(), tracker))
+            dispatcher.utter_message(**handoff.with_offer(
+                out_of_scope_reply(conversation.entity_values(tracker, "out_of_scope")), tracker))
             return [SlotSet("clarify_candidates", None)]
         if decision.kind == "smalltalk" and decision.smalltalk == "human_handoff":
             return handoff.hand_off(dispatcher, tracker, may_pause=may_start_dialogue)

@@ -1,6 +1,6 @@
 """What a (normalised) Chinese message names: measures, topics, the aspect asked, out-of-scope
 subjects, and fact values — found with spaCy phrase matchers built from policies_kb and
-bot/vocabulary.yml, plus a pinyin pass that catches homophone typos of measure names (事业金 → 失业金).
+bot/vocabulary.yml and bot/referrals.yml, plus a pinyin pass that catches homophone typos of measure names (事业金 → 失业金).
 
 Pure Python apart from spaCy; the Rasa component (bot/components/policy_entities.py), the actions'
 tests and the evaluation scripts all call `understand()`.
@@ -19,6 +19,7 @@ from pypinyin import lazy_pinyin
 from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
+from bot.referrals import out_of_scope_terms
 from policies_kb.loader import kb
 from policies_kb.schema import ASPECTS
 
@@ -110,7 +111,7 @@ class _Matchers:
         # Measures and out-of-scope subjects compete: the longest name wins. Topics are matched on their own
         # (工伤险费 and 费率下调 may overlap) and dropped where a measure's name covers them.
         self._add_group("subject", [("measure", measure_phrases()),
-                                    ("out_of_scope", {term: term for term in vocab["out_of_scope_terms"]})])
+                                    ("out_of_scope", {term: term for term in out_of_scope_terms()})])
         self._add_group("topic", [("topic", topic_phrases())])
         self.aspect_order = list(vocab["aspects"])
         assert sorted(self.aspect_order) == sorted(ASPECTS), "bot/vocabulary.yml must rank every aspect"
@@ -119,6 +120,8 @@ class _Matchers:
                 phrase: aspect for aspect, spec in vocab["aspects"].items() for phrase in spec.get(strength, [])})])
         self.aspect_patterns = [(aspect, re.compile(pattern)) for aspect, spec in vocab["aspects"].items()
                                 for pattern in spec.get("patterns", [])]
+        self.strong_patterns = [(aspect, re.compile(pattern)) for aspect, spec in vocab["aspects"].items()
+                                for pattern in spec.get("strong_patterns", [])]
         for key, phrases in fact_phrases().items():
             self._add_group(key, [(key, phrases)])
         self.self_check = re.compile(vocab["self_check"])
@@ -154,6 +157,7 @@ class _Matchers:
         """(aspect, evidence): strong phrases anywhere; else the last clause with an aspect phrase; else the
         patterns."""
         strong = {m.value for m in mentions if m.label == "aspect_strong"}
+        strong |= {aspect for aspect, pattern in self.strong_patterns if pattern.search(text)}
         if strong:
             return self._first_ranked(strong), "strong"
         phrases = [m for m in mentions if m.label == "aspect_phrases"]

@@ -101,6 +101,38 @@ def test_vague_question_without_context_offers_the_best_guesses():
     assert decide(ranking=ranking, aspect="process", text="怎么申请").kind == "which_measure"
 
 
+def test_an_out_of_scope_word_in_passing_yields_to_a_sure_classifier():
+    d = decide(out_of_scope_terms=["医保"], ranking=rank(("ask_unemployment_benefit", 0.93)), text="医保断了能不能领失业的钱")
+    assert (d.kind, d.measure) == ("answer", "unemployment_benefit")
+    assert decide(out_of_scope_terms=["医保"], ranking=rank(("ask_unemployment_benefit", 0.6))).kind == "out_of_scope"
+    assert decide(out_of_scope_terms=["公积金"], ranking=rank(("ask_unemployment_benefit", 0.99))).kind == "out_of_scope"
+
+
+def test_a_vague_question_with_a_topic_word_asks_even_when_the_classifier_is_sure():
+    d = decide(topics=["training"], ranking=rank(("ask_skill_upgrade_subsidy", 0.99)), text="考证有补贴吗")
+    assert d.kind == "clarify" and set(d.candidates) == {"skills_training_subsidy", "skill_upgrade_subsidy"}
+    d = decide(topics=["training"], ranking=rank(("ask_skill_upgrade_subsidy", 0.99)), text="考证的补贴怎么申请")
+    assert (d.kind, d.measure) == ("answer", "skill_upgrade_subsidy")
+
+
+def test_a_narrowing_word_asked_vaguely_lists_what_it_narrows_to():
+    d = decide(topics=["injury_insurance"], ranking=rank(("ask_injury_rate_cut", 0.93)), text="工伤保险这块对企业有什么优惠")
+    assert d.kind == "clarify" and d.candidates == ["injury_deferral", "injury_rate_cut"]
+
+
+def test_a_measure_joined_with_a_topic_offers_both():
+    d = decide(measures=["retention_training_subsidy"], topics=["deferral"], text="旅游企业缓缴和留工补助都想了解",
+               ranking=rank(("ask_retention_training_subsidy", 0.96)))
+    assert d.kind == "clarify" and d.candidates[0] == "retention_training_subsidy"
+    assert {"pension_deferral", "injury_deferral", "unemployment_deferral"} <= set(d.candidates)
+
+
+def test_the_unemployed_are_offered_every_benefit_a_person_out_of_work_could_get():
+    d = decide(topics=["unemployment_support"], ranking=rank(("ask_unemployment_allowance", 0.97)), text="没工作了 国家有补助吗")
+    assert d.kind == "clarify" and set(d.candidates) == {
+        "unemployment_benefit", "unemployment_allowance", "temporary_living_allowance", "migrant_lump_sum"}
+
+
 # ---- reading a parsed message (actions.resolution helpers the router uses) ----------------------------
 
 from datetime import date  # noqa: E402

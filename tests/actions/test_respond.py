@@ -52,10 +52,23 @@ def test_button_payload_chooses_the_measure(dispatcher):
     assert custom_payloads(dispatcher)[0]["aspect"] == "materials"
 
 
-def test_out_of_scope_is_declined_with_the_hotline(dispatcher):
+def test_out_of_scope_is_declined_with_the_office_that_handles_it(dispatcher):
     respond(dispatcher, make_tracker("公积金怎么提取", "out_of_scope", 0.9))
+    assert custom_payloads(dispatcher) == [{"out_of_scope": True, "referral": {
+        "id": "housing_fund", "office": "包头市住房公积金管理中心", "phone": "12329"}}]
+    assert "住房公积金管理中心" in dispatcher.messages[0]["text"] and "12333" not in dispatcher.messages[0]["text"]
+
+
+def test_out_of_scope_without_a_referral_names_both_hotlines(dispatcher):
+    respond(dispatcher, make_tracker("给我讲个段子", "out_of_scope", 0.9))
     assert custom_payloads(dispatcher) == [{"out_of_scope": True}]
-    assert "12333" in dispatcher.messages[0]["text"]
+    assert "12333" in dispatcher.messages[0]["text"] and "12345" in dispatcher.messages[0]["text"]
+
+
+def test_an_out_of_scope_word_in_passing_does_not_decline_a_measure_question(dispatcher):
+    respond(dispatcher, make_tracker("医保断了能不能领失业的钱", "ask_unemployment_benefit", 0.93))
+    [payload] = custom_payloads(dispatcher)
+    assert payload["measure"] == "unemployment_benefit" and "out_of_scope" not in payload
 
 
 def test_small_talk(dispatcher):

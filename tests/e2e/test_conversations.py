@@ -52,7 +52,7 @@ def test_ambiguous_question_is_clarified_then_answered(chat):
 @pytest.mark.parametrize("text", ["公积金怎么提取", "明天天气怎么样", "医保报销比例是多少", "个税怎么申报"])
 def test_out_of_scope_is_declined(chat, text):
     payloads = Chat(chat.url).ask(text)
-    assert {"out_of_scope": True} in payloads and not answers(payloads)
+    assert any(p.get("out_of_scope") is True for p in payloads) and not answers(payloads)
 
 
 @pytest.mark.parametrize("text, kind", [("你好", "greet"), ("谢谢", "thanks"), ("你是谁", "bot_challenge"),
