@@ -5,9 +5,11 @@ Rasa's `RemoteAction._action_call_format` sends `tracker.current_state(EventVerb
 of the conversation session. A 40-turn conversation holds about 540 events, 280 KB of JSON, serialised
 by Rasa, sent, and parsed by the action server for every action call (a form turn makes two), so a turn
 cost grew with the conversation. Our actions read the latest message, the slots and the active form
-(`actions/conversation.py`), never the history, and the SDK's form machinery reads only the tail
-(`Tracker.slots_to_validate`: the slot events after the last other event; `get_latest_input_channel`:
-the latest user event). So the events sent start at the latest user message; everything else in the
+(`actions/conversation.py`) and, for the hand-off offer, the bot's replies to the message before
+(`actions/handoff.py`: a second failed turn in a row), never older history; the SDK's form machinery
+reads only the tail (`Tracker.slots_to_validate`: the slot events after the last other event;
+`get_latest_input_channel`: the latest user event). So the events sent start at the previous user
+message (the last two turns); everything else in the
 request (slots, latest_message, active_loop, followup_action, latest_action, paused, the domain rules)
 is exactly Rasa's. An action that needs the history must read it from the tracker store.
 
@@ -25,17 +27,23 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 _rasa_action_call_format = RemoteAction._action_call_format
 
 
+TURNS_SENT = 2  # this turn and the one before (the hand-off offer reads the previous turn's replies)
+
+
 def current_turn_events(tracker: DialogueStateTracker) -> List[Event]:
-    """The events from the latest user message on (all of them when there is none yet)."""
+    """The events from the previous user message on (all of them when there are fewer user messages)."""
     events = tracker.events
+    seen = 0
     for index in range(len(events) - 1, -1, -1):
         if isinstance(events[index], UserUttered):
-            return [events[position] for position in range(index, len(events))]
+            seen += 1
+            if seen == TURNS_SENT:
+                return [events[position] for position in range(index, len(events))]
     return list(events)
 
 
 def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Any) -> Dict[Text, Any]:
-    """Drop-in for RemoteAction._action_call_format with the current turn's events only."""
+    """Drop-in for RemoteAction._action_call_format with the last two turns' events only."""
     state = tracker.current_state(EventVerbosity.NONE)
     state["events"] = [event.as_dict() for event in current_turn_events(tracker)]
     result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,

@@ -455,7 +455,7 @@ def test_an_agent_cannot_open_the_inbox(page, staff_server):
     from playwright.sync_api import expect
 
     _login(page, staff_server, "agent1", PASSWORDS["agent"])
-    expect(page.locator("#nav a")).to_have_count(1)  # only the assist panel
+    expect(page.locator("#nav a")).to_have_count(2)  # the assist panel and the hand-off queue
     response = page.goto(f"{staff_server}/review")
     assert response.status == 403
     assert "没有权限" in page.content()

@@ -67,7 +67,7 @@ def test_the_action_call_is_rasas_with_the_current_turns_events():
     assert {k: v for k, v in ours.items() if k != "tracker"} == {k: v for k, v in rasa.items() if k != "tracker"}
     assert {k: v for k, v in ours["tracker"].items() if k != "events"} == \
         {k: v for k, v in rasa["tracker"].items() if k != "events"}
-    assert ours["tracker"]["events"] == rasa["tracker"]["events"][-4:]  # from the latest user message on
+    assert ours["tracker"]["events"] == rasa["tracker"]["events"][-9:]  # from the previous user message on
     assert len(rasa["tracker"]["events"]) == 3 + 12 * 5 + 4
 
     full, trimmed = Tracker.from_dict(rasa["tracker"]), Tracker.from_dict(ours["tracker"])
