@@ -12,6 +12,8 @@ only the first failure of a turn apologises, later ones answer with nothing. Whe
 fails, the slot the form was asking for is cleared, so the form stays active and asks the same
 question again: the person can repeat the answer once the service is back.
 
+Slot events that change nothing are dropped from the responses (bot/slot_events.py).
+
 A 400 is not a failure: it is how an action rejects itself (ActionExecutionRejection), and Rasa
 handles it, so it passes through unchanged.
 """
@@ -25,6 +27,8 @@ from typing import Any, Dict, List, Optional, Text
 
 import aiohttp
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from bot.slot_events import trim_response
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +71,11 @@ class ResilientActionEndpoint(EndpointConfig):
                       content_type: Optional[Text] = "application/json", compress: bool = False,
                       **kwargs: Any) -> Optional[Any]:
         kwargs["timeout"] = aiohttp.ClientTimeout(total=self.timeout)
+        call = kwargs.get("json") or {}
         try:
-            return await super().request(method, subpath, content_type, compress, **kwargs)
+            response = await super().request(method, subpath, content_type, compress, **kwargs)
+            slots = (call.get("tracker") or {}).get("slots") or {}
+            return trim_response(str(call.get("next_action") or ""), response, slots)
         except ClientResponseError as error:
             if error.status < 500:
                 raise
@@ -77,7 +84,6 @@ class ResilientActionEndpoint(EndpointConfig):
             reason = f"no answer within {self.timeout:g} s"
         except aiohttp.ClientError as error:
             reason = f"{type(error).__name__}: {error}"
-        call = kwargs.get("json") or {}
         tracker = call.get("tracker") or {}
         turn = (call.get("sender_id"), (tracker.get("latest_message") or {}).get("message_id"))
         logger.error(f"Action server at {self.url} failed for '{call.get('next_action')}' ({reason}).")

@@ -93,24 +93,38 @@ def _numbers(text: str) -> List[StatedFact]:
     return found
 
 
-def _statements(text: str) -> List[StatedFact]:
-    """Yes/no facts (and a few named values) said in passing."""
-    hits = []
+@functools.lru_cache(maxsize=1)
+def _statement_cues() -> List[Tuple[Tuple[str, ...], Any, str, Optional[re.Pattern]]]:
+    """(facts, value, literal phrase, pattern) for every statement cue, compiled once: there are more
+    phrases than Python's regex cache holds, so compiling per message recompiled every one of them."""
     single = [((key,), by_value) for key, by_value in cues()["statements"].items()]
     shared = [(tuple(group["facts"]), {value: phrases for value, phrases in group.items() if value != "facts"})
               for group in cues().get("shared_statements") or []]
     patterns = [(tuple(group["facts"]), {group["value"]: [re.compile(p) for p in group["patterns"]]})
                 for group in cues().get("statement_patterns") or []]
+    compiled = []
     for keys, by_value in single + shared + patterns:
         for raw_value, phrases in by_value.items():
+            value = {"true": True, "false": False}.get(str(raw_value).lower(), raw_value)
+            value = int(value) if isinstance(value, str) and value.isdigit() else value
             for phrase in phrases:
-                found_here = phrase.finditer(text) if isinstance(phrase, re.Pattern) else re.finditer(re.escape(phrase), text)
-                for match in found_here:
-                    if NEGATED.search(text[max(0, match.start() - 3):match.start()]):
-                        continue
-                    value = {"true": True, "false": False}.get(str(raw_value).lower(), raw_value)
-                    value = int(value) if isinstance(value, str) and value.isdigit() else value
-                    hits.append((match.start(), match.end(), keys, value))
+                if isinstance(phrase, re.Pattern):
+                    compiled.append((keys, value, "", phrase))
+                else:
+                    compiled.append((keys, value, phrase, re.compile(re.escape(phrase))))
+    return compiled
+
+
+def _statements(text: str) -> List[StatedFact]:
+    """Yes/no facts (and a few named values) said in passing."""
+    hits = []
+    for keys, value, literal, pattern in _statement_cues():
+        if literal and literal not in text:
+            continue
+        for match in pattern.finditer(text):
+            if NEGATED.search(text[max(0, match.start() - 3):match.start()]):
+                continue
+            hits.append((match.start(), match.end(), keys, value))
     hits.sort(key=lambda hit: (-(hit[1] - hit[0]), hit[0]))
     found: List[StatedFact] = []
     for start, end, keys, value in hits:

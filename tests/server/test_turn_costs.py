@@ -92,3 +92,55 @@ def test_installed_for_every_remote_action():
     finally:
         action_payload.uninstall()
     assert RemoteAction._action_call_format is action_payload._rasa_action_call_format
+
+
+# --- no-op slot events dropped from action responses (bot/slot_events.py) ---
+
+from bot.slot_events import trim_response, without_noop_slot_events  # noqa: E402
+
+
+def slot(name, value):
+    return {"event": "slot", "name": name, "value": value, "timestamp": None}
+
+
+def state_after(events, slots):
+    """The slots Rasa would hold after applying the events (through Rasa's own tracker)."""
+    tracker = DialogueStateTracker.from_events("s", [SlotSet(k, v) for k, v in slots.items()], DOMAIN.slots)
+    tracker.update_with_events([Event.from_parameters(event) for event in events], DOMAIN)
+    return tracker.current_slot_values()
+
+
+@pytest.mark.parametrize("events", [
+    [slot("facts", {"a": 1}), slot("fact_answer", None)],                     # both unchanged
+    [slot("facts", {"a": 2}), slot("facts", {"a": 1})],                       # changed, then back
+    [slot("fact_answer", "x"), slot("fact_answer", "x"), slot("facts", {})],  # set, then the same again
+    [slot("requested_slot", None), {"event": "followup", "name": "checkup_form", "timestamp": None}],
+])
+def test_dropping_noop_slot_events_leaves_the_same_state(events):
+    slots = {"facts": {"a": 1}, "fact_answer": None, "requested_slot": None}
+    kept = without_noop_slot_events(events, slots)
+    assert state_after(kept, slots) == state_after(events, slots)
+    assert all(not (e["event"] == "slot" and e["value"] == state_after(kept[:i], slots).get(e["name"]))
+               for i, e in enumerate(kept))
+    assert [e for e in events if e["event"] != "slot"] == [e for e in kept if e["event"] != "slot"]
+
+
+def test_unchanged_slots_are_dropped_and_changes_kept():
+    slots = {"facts": {"a": 1}, "fact_answer": None}
+    events = [slot("facts", {"a": 1}), slot("fact_answer", None), slot("fact_answer", "三个")]
+    assert without_noop_slot_events(events, slots) == [slot("fact_answer", "三个")]
+
+
+def test_a_reset_keeps_everything_after_it():
+    slots = {"facts": {"a": 1}}
+    events = [slot("facts", {"a": 1}), {"event": "restart", "timestamp": None}, slot("facts", {"a": 1})]
+    assert without_noop_slot_events(events, slots) == events[1:]
+
+
+def test_validation_responses_and_odd_responses_pass_untouched():
+    slots = {"fact_answer": "三个"}
+    response = {"events": [slot("fact_answer", "三个")], "responses": []}
+    assert trim_response("validate_checkup_form", response, slots) == response
+    assert trim_response("action_respond", response, slots) == {"events": [], "responses": []}
+    assert trim_response("action_respond", None, slots) is None
+    assert trim_response("action_respond", {"responses": []}, slots) == {"responses": []}
