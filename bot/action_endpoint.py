@@ -26,6 +26,7 @@ from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Text
 
 import aiohttp
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.slot_events import trim_response
@@ -37,6 +38,10 @@ UNAVAILABLE_PAYLOAD = {"unavailable": True}
 # Rasa waits up to 5 minutes for an action; a person waits far less. Our actions answer in milliseconds.
 DEFAULT_TIMEOUT_SECONDS = 10.0
 REMEMBERED_TURNS = 10_000
+# Rasa opens a new client session, and so a new TCP connection, for every action call. One session is
+# kept per event loop instead; idle connections are dropped after this many seconds, before the action
+# server's own keep-alive timeout (Sanic's default is 5 s) can close one as a request goes out.
+KEEPALIVE_SECONDS = 2.0
 
 
 def apology_response(events: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
@@ -53,6 +58,19 @@ def _keep_form_asking(call: Dict[str, Any]) -> List[Dict[str, Any]]:
     return []
 
 
+class _KeptSession:
+    """`async with` over a session that outlives the block (Rasa's request closes what it opens)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc_info: Any) -> bool:
+        return False
+
+
 def timeout_seconds() -> float:
     return float(os.environ.get("ACTION_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
 
@@ -66,6 +84,24 @@ class ResilientActionEndpoint(EndpointConfig):
         self.type = config.type
         self.timeout = timeout if timeout is not None else timeout_seconds()
         self._apologised: "OrderedDict[tuple, None]" = OrderedDict()  # turns already apologised for
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._session_loop: Optional[asyncio.AbstractEventLoop] = None
+
+    def session(self) -> Any:
+        """Rasa's client session (same headers, auth and timeout), opened once per event loop."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) \
+                if self.basic_auth else None
+            self._session = aiohttp.ClientSession(
+                headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+            self._session_loop = loop
+        return _KeptSession(self._session)
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
 
     async def request(self, method: Text = "post", subpath: Optional[Text] = None,
                       content_type: Optional[Text] = "application/json", compress: bool = False,

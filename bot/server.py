@@ -168,10 +168,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     event_lookup.install()
     action_payload.install()
     model_loading.install()
+
+    async def close_action_session(_app, _loop) -> None:
+        await endpoints.action.close()
+
     rasa.core.run.serve_application(
         model, credentials=args.credentials, interface=args.interface, port=args.port,
         auth_token=settings.api_token(), enable_api=True, endpoints=endpoints,
-        server_listeners=[(limits.install, "before_server_start")])
+        server_listeners=[(limits.install, "before_server_start"), (close_action_session, "after_server_stop")])
     return 0
 
 

@@ -35,6 +35,13 @@ def call(endpoint: EndpointConfig):
     return endpoint.request(json={"next_action": "action_respond"}, method="post", timeout=300)
 
 
+async def call_and_close(endpoint: ResilientActionEndpoint):
+    try:
+        return await call(endpoint)
+    finally:
+        await endpoint.close()
+
+
 def endpoint_at(port: int, timeout: float = 10.0) -> ResilientActionEndpoint:
     return ResilientActionEndpoint(EndpointConfig(f"http://127.0.0.1:{port}/webhook"), timeout=timeout)
 
@@ -48,7 +55,7 @@ def is_apology(response) -> bool:
 def test_the_apology_names_the_hotline_and_is_a_valid_action_response():
     assert "12333" in APOLOGY
     endpoint = endpoint_at(free_port())
-    response = asyncio.run(call(endpoint))
+    response = asyncio.run(call_and_close(endpoint))
     assert is_apology(response)
     assert RemoteAction("action_respond", endpoint)._validate_action_result(response)
 
@@ -65,7 +72,7 @@ def test_down_then_back_recovers_without_a_restart():
 
         runner = await serve(port, ok)
         try:
-            back = await call(endpoint)
+            back = await call_and_close(endpoint)
         finally:
             await runner.cleanup()
         return down, back
@@ -86,7 +93,7 @@ def test_slow_action_server_gets_an_apology_within_the_timeout():
         runner = await serve(port, slow)
         try:
             started = asyncio.get_running_loop().time()
-            response = await call(endpoint_at(port, timeout=0.5))
+            response = await call_and_close(endpoint_at(port, timeout=0.5))
             return response, asyncio.get_running_loop().time() - started
         finally:
             await runner.cleanup()
@@ -106,7 +113,7 @@ def test_server_errors_get_an_apology(status):
 
         runner = await serve(port, failing)
         try:
-            return await call(endpoint_at(port))
+            return await call_and_close(endpoint_at(port))
         finally:
             await runner.cleanup()
 
@@ -122,10 +129,39 @@ def test_an_action_rejecting_itself_is_left_to_rasa():
 
         runner = await serve(port, rejecting)
         try:
-            return await call(endpoint_at(port))
+            return await call_and_close(endpoint_at(port))
         finally:
             await runner.cleanup()
 
     with pytest.raises(ClientResponseError) as raised:
         asyncio.run(scenario())
     assert raised.value.status == 400
+
+
+def test_calls_reuse_one_connection_and_reconnect_after_the_server_restarts():
+    port = free_port()
+    peers = []
+
+    async def ok(request):
+        peers.append(request.transport.get_extra_info("peername")[1])
+        return web.json_response(GOOD)
+
+    async def scenario():
+        endpoint = endpoint_at(port)
+        runner = await serve(port, ok)
+        try:
+            first = [await call(endpoint) for _ in range(3)]
+        finally:
+            await runner.cleanup()
+        runner = await serve(port, ok)  # the action server restarted: its old connections are gone
+        try:
+            again = await call(endpoint)
+        finally:
+            await runner.cleanup()
+            await endpoint.close()
+        return first, again
+
+    first, again = asyncio.run(scenario())
+    assert first == [GOOD] * 3 and again == GOOD
+    assert len(set(peers[:3])) == 1, "one kept-alive connection for consecutive calls"
+    assert peers[3] != peers[0]
