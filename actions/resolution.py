@@ -38,7 +38,7 @@ OVERRIDE_NAMED = 0.9      # the classifier overrules a measure named in passing 
 OUT_OF_SCOPE_CONFIDENT = 0.5
 FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject continues the conversation
 OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's measure still wins from here
-COMPARISON = re.compile(r"区别|不同|不一样|哪个好|哪个划算|还是")
+COMPARISON = re.compile(r"区别|不同|不一样|哪个(更|比较)?(好|划算|多|高|合适|钱多)|还是")
 QUESTION = re.compile(r"[？?吗么]|什么|怎么|咋|哪|多少|几个|能不能|可不可以|是否|有没有")
 # "那工伤保险也能一起缓吗", "还有我的份吗": whether the person's own case qualifies.
 ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[吗么]|能.{0,10}[吗么不]|符合|够不够|有.{0,2}份|算不算|行不行|够条件")
@@ -67,7 +67,8 @@ def declares(text: str) -> bool:
 JOINED = re.compile(r"[和与跟及、]|以及|一起|同时|都想")
 # A question that asks what exists rather than about one measure.
 VAGUE = re.compile(r"(有什么|有啥|有哪些|哪些|什么|啥|有没有)(新的?|的)?(优惠|政策|补贴|补助|钱|扶持|支持|待遇|减负|好处)"
-                   r"|(优惠|政策|补贴|补助|待遇)都?(有哪些|有什么|有啥)|有(补助|补贴|优惠)(吗|么|没|不)|给(补贴|补助)(吗|么|不)")
+                   r"|(优惠|政策|补贴|补助|待遇)都?(有哪些|有什么|有啥|有几种|有哪几种|有几项|分几种)|有(补助|补贴|优惠)(吗|么|没|不)"
+                   r"|给(补贴|补助)(吗|么|不)")
 
 
 @dataclass
@@ -99,8 +100,55 @@ def topic_candidates(topics: Sequence[str]) -> List[str]:
         return []
     groups = [kb().topics[topic].measures for topic in topics]
     common = [m for m in groups[0] if all(m in group for group in groups[1:])]
+    if common:
+        return common
+    # "养老保险和失业保险的缓缴": each group narrowed by the narrowing words that apply to it.
+    narrowing = [kb().topics[topic].measures for topic in topics if kb().topics[topic].narrows_only]
     standalone = [kb().topics[topic].measures for topic in topics if not kb().topics[topic].narrows_only]
-    return common or list(dict.fromkeys(m for group in standalone for m in group))
+    narrowed = [m for group in standalone for m in group if any(m in words for words in narrowing)]
+    return list(dict.fromkeys(narrowed or [m for group in standalone for m in group]))
+
+
+def _joined_narrowed(topics: Sequence[str], named: str) -> List[str]:
+    """'养老保险和失业保险的缓缴' (养老保险费缓缴 read as a name): the measure named plus what each other
+    narrowing word makes of the same group."""
+    groups = [kb().topics[t].measures for t in topics if not kb().topics[t].narrows_only and named in kb().topics[t].measures]
+    narrowing = [kb().topics[t].measures for t in topics if kb().topics[t].narrows_only and named not in kb().topics[t].measures]
+    if not groups or not narrowing:
+        return []
+    return [m for m in groups[0] if m != named and any(m in words for words in narrowing)]
+
+
+# Generic words of the measures' names ("补助", "补贴钱打到哪"): said alone, they stand for every measure
+# whose name has them.
+GENERIC_NAME_WORDS = ("补助", "补贴", "贷款", "返还", "缓缴", "费率")
+AMOUNT = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九][千万](?:[一二两三四五六七八九]百?)?)\s*(万)?\s*(?:元|块)?")
+
+
+def generic_name_candidates(text: str) -> List[str]:
+    for word in GENERIC_NAME_WORDS:
+        if word in text:
+            named = [m.id for m in kb().measures if word in m.name]
+            if named:
+                return named
+    return []
+
+
+def amount_candidates(text: str) -> List[str]:
+    """'那个1500的', '每人一千五的补贴': the measures with a sum of that many yuan."""
+    from policies_kb.numbers import parse_number
+
+    found: List[str] = []
+    for match in AMOUNT.finditer(text):
+        try:
+            value = parse_number(match.group(1)) * (10000 if match.group(2) else 1)
+        except ValueError:
+            continue
+        if value < 100:
+            continue
+        found += [m.id for m in kb().measures for name, p in m.parameters.items()
+                  if name.endswith("_yuan") and p.value == value and m.id not in found]
+    return found
 
 
 def _narrowed_siblings(topics: Sequence[str], context_measure: str) -> List[str]:
@@ -129,7 +177,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     scored = _measure_ranking(ranking)
     classified = scored[0] if scored else (None, 0.0)
     own_aspect = aspect
-    if intent in CONVERSATIONAL and not measures and not topic_candidates(topics) and own_aspect is None:
+    by_amount = amount_candidates(text) if not measures and not context_measure else []
+    if intent in CONVERSATIONAL and not measures and not topic_candidates(topics) and own_aspect is None \
+            and len(by_amount) < 2:
         return Decision("acknowledge")
     if aspect is None and context_aspect and _short_follow_up(text) and (measures or topics or text.endswith("呢")):
         aspect = context_aspect  # "那扩岗补助呢" keeps asking what the previous question asked
@@ -143,6 +193,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
             if others and measures[0] not in topic_candidates(topics):
                 # "失业保险缓缴和降费率有什么不一样", "旅游企业缓缴和留工补助都想了解": both subjects are offered.
                 return Decision("clarify", aspect=aspect, candidates=[measures[0], *others])
+            siblings = _joined_narrowed(topics, measures[0]) if JOINED.search(text) else []
+            if siblings:
+                return Decision("clarify", aspect=aspect, candidates=[measures[0], *siblings])
         if len(measures) == 1:
             # A name can sit inside a situation about another measure ("失业金领完了还没找到工作" is about
             # 失业补助金): a classifier that is all but certain of another measure wins.
@@ -173,6 +226,12 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
             return Decision("answer", classified[0], answer_aspect, self_check=check)
         return Decision("clarify", aspect=aspect, candidates=members)
 
+    if len(by_amount) > 1 and not (classified[0] in by_amount and classified[1] >= OVERRIDE_NAMED
+                                   and len(text) >= LONG_MESSAGE):
+        # "那个1500的": several measures pay that sum; a long message describing a situation is left to the
+        # classifier.
+        ordered = sorted(by_amount, key=lambda m: m != classified[0])
+        return Decision("clarify", aspect=aspect, candidates=ordered)
     if intent in SMALLTALK and confidence >= CONFIDENT:
         return Decision("smalltalk", smalltalk=intent)
     if intent == "policy_checkup" and confidence >= CONFIDENT:
@@ -186,6 +245,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
             return Decision("answer", context_measure, answer_aspect, self_check=check)
         if len(text) >= 7 and len(scored) > 1:  # "一次性补助怎么申请": offer the classifier's best guesses
             return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
+        if generic_name_candidates(text):  # "补贴钱打到哪": every measure called a 补贴
+            return Decision("clarify", aspect=aspect, candidates=generic_name_candidates(text))
         return Decision("which_measure", aspect=aspect)
     if intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT:
         return Decision("out_of_scope")
@@ -209,6 +270,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     if own_aspect and context_measure:
         # "明白，那被辞退的话钱打到哪，多久到账": an aspect asked, nothing else named: the measure under discussion.
         return Decision("answer", context_measure, answer_aspect, self_check=check)
+    if generic_name_candidates(text) and not out_of_scope_terms:
+        return Decision("clarify", aspect=aspect, candidates=generic_name_candidates(text))  # "补助"
     return Decision("unclear", aspect=aspect)
 
 

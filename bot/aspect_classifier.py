@@ -12,8 +12,8 @@ what they ask about) is combined with the rules:
      message the intent classifier takes as a policy question, so small talk gains no aspect.
 
 Labels come from data already in the repository, never copied by hand: the questions of the older
-held-out sets (tests/nlu/heldout.yml, _b … _e: people's wording with an aspect label each, used for
-error analysis long ago), and the training examples of every measure intent labelled by the rules
+held-out sets (tests/nlu/heldout.yml, _b … _g: people's wording with an aspect label each, already scored
+and used for error analysis; never set H, kept for the final score), and the training examples of every measure intent labelled by the rules
 themselves (weighted down: they teach the vocabulary, the held-out questions teach the judgement).
 """
 from __future__ import annotations

@@ -180,3 +180,33 @@ def test_when_graduates_were_hired():
     assert hiring_year("8月份招了3个应届生", today) == 2022
     assert hiring_year("去年招的", today) == 2021
     assert hiring_year("招了3个", today) is None
+
+
+def test_a_generic_word_alone_lists_every_measure_named_with_it():
+    d = decide(text="补助")
+    assert d.kind == "clarify" and d.candidates == ["retention_training_subsidy", "job_expansion_subsidy",
+                                                    "migrant_lump_sum", "unemployment_allowance",
+                                                    "temporary_living_allowance"]
+    d = decide(aspect="process", text="补贴钱打到哪")
+    assert d.kind == "clarify" and "startup_service_subsidy" in d.candidates and "startup_loan" not in d.candidates
+
+
+def test_a_sum_shared_by_several_measures_asks_which():
+    d = decide(intent="inform", ranking=rank(("inform", 0.7)), text="那个1500的")
+    assert d.kind == "clarify" and set(d.candidates) == {"job_expansion_subsidy", "graduate_hiring_subsidy",
+                                                         "skill_upgrade_subsidy", "startup_service_subsidy"}
+    d = decide(ranking=rank(("ask_job_expansion_subsidy", 0.8)), text="每人一千五的补贴")
+    assert d.kind == "clarify" and d.candidates[0] == "job_expansion_subsidy"
+    assert decide(ranking=rank(("ask_startup_loan", 0.9)), text="贷款20万").kind == "answer"  # one measure pays it
+
+
+def test_two_narrowing_words_joined_list_both_measures():
+    d = decide(measures=["pension_deferral"], topics=["pension_insurance", "unemployment_insurance", "deferral"],
+               text="养老保险和失业保险的缓缴")
+    assert d.kind == "clarify" and d.candidates == ["pension_deferral", "unemployment_deferral"]
+
+
+def test_which_pays_more_is_a_comparison():
+    d = decide(measures=["unemployment_benefit", "unemployment_allowance"],
+               ranking=rank(("ask_unemployment_allowance", 0.8)), text="失业保险金和失业补助金哪个钱多")
+    assert d.kind == "clarify"
