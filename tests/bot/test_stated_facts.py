@@ -50,6 +50,22 @@ SENTENCE_CASES = [
     ("我们是个20人的小公司", "job_retention_refund", {"insured_employees": 20, "org_type": "enterprise"}),
     ("我就是个普通上班族，不属于退役军人失业人员那些", "startup_subsidy", {"startup_person_category": "other"}),
     ("我们这儿也不算疫情严重地区", "unemployment_deferral", {"severe_epidemic_area": False}),
+    ("我们是做冷链运输的物流公司", "job_retention_refund", {"org_type": "enterprise"}),
+    ("我们律师事务所去年一个人也没裁", "job_retention_refund", {"org_type": "social_org", "layoffs_last_year": 0}),
+    ("走了十来个，裁员的只有3个", "job_retention_refund", {"layoffs_last_year": 3}),
+    ("新员工都签的两年合同", "startup_loan", {"new_hires_contract_1y": True}),
+    ("只签了三个月的合同", "startup_loan", {"new_hires_contract_1y": False}),
+    ("前年就停保了，去年8月又停的保", "temporary_living_allowance", {"stopped_insurance_after_2021": True}),
+    ("2019年停的保", "temporary_living_allowance", {"stopped_insurance_after_2021": False}),
+    ("毕业四年了", "startup_loan", {"startup_person_category": "graduate"}),
+    ("入驻的都是毕业两年以内的", "incubator_rent_subsidy", {"tenant_category": "graduate_within_5_years"}),
+    ("我们保证到期把钱补缴上", "pension_deferral", {"commits_to_repay": True}),
+    ("饭店因为疫情关了二十多天", "retention_training_subsidy", {"unable_to_operate_due_to_epidemic": True}),
+    ("我是企业员工，考了个电工中级工", "skill_upgrade_subsidy",
+     {"employment_status": "employed", "certificate_kind": "skill_level", "certificate_level": "level4"}),
+    ("一直没找着活，还在到处找工作", "unemployment_allowance", {"employment_status": "unemployed", "job_seeking": True}),
+    ("我们给创业者提供场地和创业辅导", "startup_service_subsidy", {"provides_startup_services": True}),
+    ("我们行业不在困难行业名单里", "pension_deferral", {"industry": "other"}),
 ]
 
 
