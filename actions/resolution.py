@@ -23,6 +23,7 @@ from bot.stated_facts import resolve as resolve_stated
 from policies_kb.engine import facts_read
 from policies_kb.facts import FactError
 from policies_kb.loader import kb
+from policies_kb.numbers import parse_number
 from policies_kb.schema import ASPECTS
 
 ASK_PREFIX = "ask_"
@@ -136,19 +137,16 @@ def generic_name_candidates(text: str) -> List[str]:
 
 def amount_candidates(text: str) -> List[str]:
     """'那个1500的', '每人一千五的补贴': the measures with a sum of that many yuan."""
-    from policies_kb.numbers import parse_number
-
     found: List[str] = []
     for match in AMOUNT.finditer(text):
         try:
             value = parse_number(match.group(1)) * (10000 if match.group(2) else 1)
         except ValueError:
             continue
-        if value < 100:
-            continue
-        found += [m.id for m in kb().measures for name, p in m.parameters.items()
-                  if name.endswith("_yuan") and p.value == value and m.id not in found]
-    return found
+        if value >= 100:
+            found += [m.id for m in kb().measures for name, p in m.parameters.items()
+                      if name.endswith("_yuan") and p.value == value]
+    return list(dict.fromkeys(found))
 
 
 def _narrowed_siblings(topics: Sequence[str], context_measure: str) -> List[str]:
@@ -245,8 +243,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
             return Decision("answer", context_measure, answer_aspect, self_check=check)
         if len(text) >= 7 and len(scored) > 1:  # "一次性补助怎么申请": offer the classifier's best guesses
             return Decision("clarify", aspect=aspect, candidates=[m for m, _ in scored[:3]])
-        if generic_name_candidates(text):  # "补贴钱打到哪": every measure called a 补贴
-            return Decision("clarify", aspect=aspect, candidates=generic_name_candidates(text))
+        by_name_word = generic_name_candidates(text)
+        if by_name_word:  # "补贴钱打到哪": every measure called a 补贴
+            return Decision("clarify", aspect=aspect, candidates=by_name_word)
         return Decision("which_measure", aspect=aspect)
     if intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT:
         return Decision("out_of_scope")
@@ -270,8 +269,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     if own_aspect and context_measure:
         # "明白，那被辞退的话钱打到哪，多久到账": an aspect asked, nothing else named: the measure under discussion.
         return Decision("answer", context_measure, answer_aspect, self_check=check)
-    if generic_name_candidates(text) and not out_of_scope_terms:
-        return Decision("clarify", aspect=aspect, candidates=generic_name_candidates(text))  # "补助"
+    by_name_word = generic_name_candidates(text) if not out_of_scope_terms else []
+    if by_name_word:
+        return Decision("clarify", aspect=aspect, candidates=by_name_word)  # "补助"
     return Decision("unclear", aspect=aspect)
 
 

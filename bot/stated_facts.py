@@ -94,7 +94,7 @@ def _numbers(text: str) -> List[StatedFact]:
 
 
 @functools.lru_cache(maxsize=1)
-def _statement_cues() -> List[Tuple[Tuple[str, ...], Any, str, Optional[re.Pattern]]]:
+def _statement_cues() -> List[Tuple[Tuple[str, ...], Any, str, re.Pattern]]:
     """(facts, value, literal phrase, pattern) for every statement cue, compiled once: there are more
     phrases than Python's regex cache holds, so compiling per message recompiled every one of them."""
     single = [((key,), by_value) for key, by_value in cues()["statements"].items()]
