@@ -24,7 +24,7 @@ from .resolution import declares
 QUESTION_INTENTS = ("ask_topic", "ask_followup", "policy_checkup", "out_of_scope", "bot_challenge", "human_handoff")
 QUESTION_CONFIDENCE = 0.7
 CLOSING_INTENTS = ("thanks", "goodbye")  # inside a check: stop asking, then give the result so far
-CORRECTION = re.compile(r"不对|错了|说错|搞错|写错|改成|改为|改一下|更正|应该是|其实是|纠正")
+CORRECTION = re.compile(r"不对|错了|说错|搞错|写错|记错|记岔|弄错|搞混|改成|改为|改一下|更正|应该是|其实是|纠正")
 REFUSAL = re.compile(r"不方便(说|透露|讲)|不想(说|回答|透露)|不告诉|保密|别问了|不用问了|直接告诉我|你就告诉我")
 UNSURE = re.compile(r"不知道|不清楚|不确定|不太清楚|说不好|不记得|不了解|没听说|不懂|跳过")
 AFFIRM_INTENTS, DENY_INTENTS = ("affirm",), ("deny",)
@@ -46,7 +46,7 @@ def is_question_intent(intent: Optional[str]) -> bool:
     return (intent or "").startswith("ask_") or intent in QUESTION_INTENTS
 
 
-CORRECTION_LEAD = re.compile(r"^(不对|错了|说错了|刚才说错了|更正|改一下|应该是|其实是)[，,：:\s]*")
+CORRECTION_LEAD = re.compile(r"^(不对|错了|说错了|刚才说错了|记错了|我记错了|更正|改一下|应该是|其实是)[，,：:\s]*")
 
 
 WHAT_IF = re.compile(r"^(那|那要是|那如果)?(如果|假如|要是|假设|若是|换成|万一)")
@@ -89,9 +89,16 @@ def _strict_answer(key: str, text: str, intent: Optional[str]) -> Any:
     return None  # the reply's numbers are the stated facts' ("参保60人" does not answer "裁了多少人")
 
 
+# "裁的是6个" counts people: it is no sum of money, whatever the last answer was.
+COUNTED = re.compile(r"[\d零〇一二两三四五六七八九十百千]\s*(?:个|人|名|位|次|号)")
+MONEY = re.compile(r"元|块|万|钱")
+
+
 def correction_target(text: str, answered: List[str]) -> Optional[Tuple[str, Any]]:
     """For '不对，我交了两年': the most recent answered fact the new value fits, and that value."""
     for key in reversed(answered):
+        if kb().facts[key].unit == "元" and COUNTED.search(text) and not MONEY.search(text):
+            continue
         try:
             return key, parse_answer(key, text, None)
         except FactError:
@@ -218,7 +225,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
                 raise FactError("a question about applying")  # "失业金怎么领？" does not answer 就业状态
             value = parse_answer(pending, text, intent)
         except FactError:
-            if question_like or self._is_question(tracker, intent):
+            if question_like or self._is_question(tracker, intent) or asks_how(tracker, text):
                 # A question in the middle of the check: answer it, then the form asks its question again.
                 from .respond import ActionRespond  # the router imports this module's helpers
 

@@ -26,6 +26,9 @@ from policies_kb.schema import ASPECTS
 VOCABULARY_PATH = Path(__file__).parent / "vocabulary.yml"
 MIN_PINYIN_SYLLABLES = 3
 CLAUSE_BREAK = re.compile(r"[，,、。.？?！!；;\s]+")
+# A fact value said negated is not the person's ("如果我们不是超市，是做印刷的呢", "之后就没再上班").
+NEGATED_BEFORE = re.compile(r"(?:不是|并非|并不是|不属于|不算|不再|没再|没有|没)$")
+NOT_FACTS = ("measure", "topic", "out_of_scope")
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,8 @@ def understand(text: str) -> Understanding:
     matchers = _matchers()
     found = matchers.mentions(text)
     aspect, evidence = matchers.aspect(found, text)
-    mentions = [m for m in found if not m.label.startswith("aspect_")]
+    mentions = [m for m in found if not m.label.startswith("aspect_")
+                and (m.label in NOT_FACTS or not NEGATED_BEFORE.search(text[max(0, m.start - 3):m.start]))]
     if not any(m.label == "measure" for m in mentions):
         taken = [(m.start, m.end) for m in mentions if m.label in ("topic", "out_of_scope")]
         mentions += [m for m in matchers.fuzzy_measures(text)

@@ -44,8 +44,10 @@ def test_a_named_measure_with_facts_is_selected_and_its_checklist_prefilled():
 
 
 def test_when_unsure_the_top_three_are_offered():
+    # The bot's NLU reads 怎么申请 as the process aspect; the classifier is unsure which measure.
     message = parse("那个补贴怎么申请", [("ask_job_expansion_subsidy", 0.41), ("ask_graduate_hiring_subsidy", 0.33),
-                                    ("ask_retention_training_subsidy", 0.12), ("ask_startup_loan", 0.04)])
+                                    ("ask_retention_training_subsidy", 0.12), ("ask_startup_loan", 0.04)],
+                    [("aspect", "process")])
     view = assist(message, DAY)
     assert view["decision"] in ("clarify", "unclear", "which_measure")
     assert view["notice"]
