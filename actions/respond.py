@@ -4,7 +4,7 @@ an eligibility check or a 政策体检.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from policies_kb.answers import answer
 from policies_kb.engine import check, checkup, facts_read
+from policies_kb.facts import FactError, implied
 from policies_kb.loader import kb
 from policies_kb.numbers import find_number
 
@@ -47,13 +48,25 @@ def _picked_candidate(text: str, named: List[str], candidates: List[str]) -> Opt
     return hits[0] if len(hits) == 1 else None
 
 
+def _message_facts(tracker: Tracker, measure: str, known: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """(named, stated): the values the message names (餐饮, 大型企业) and the facts it states (参保60人), each
+    only where the measure's rule reads it — read with what the message itself says, since a fact told now
+    can open a question ("大型企业" makes the unit an enterprise, whose size the rule then reads)."""
+    stated = conversation.stated_facts(tracker, measure, known)
+    named_all = conversation.mentioned_facts(tracker)
+    try:
+        reads = facts_read(measure, implied({**known, **named_all, **stated}))
+    except FactError:
+        reads = facts_read(measure, known)
+    named = {key: value for key, value in named_all.items() if key in reads}
+    return named, {key: value for key, value in stated.items() if key in reads}
+
+
 def _case_facts(tracker: Tracker, measure: str, known: Dict[str, Any]) -> Dict[str, Any]:
     """What the message says about the person's own case that the measure's rule reads: stated numbers
     and yes/no facts, and named values (餐饮, 小型企业) it did not know yet."""
-    reads = facts_read(measure, known)
-    named = {key: value for key, value in conversation.mentioned_facts(tracker).items()
-             if key in reads and key not in known}
-    return {**named, **conversation.stated_facts(tracker, measure, known)}
+    named, stated = _message_facts(tracker, measure, known)
+    return {**{key: value for key, value in named.items() if key not in known}, **stated}
 
 
 def _stays_on(tracker: Tracker, measure: str) -> bool:
@@ -72,10 +85,7 @@ def _case_update(tracker: Tracker, measure: str) -> Dict[str, Any]:
     aspect = conversation.aspect(tracker)
     if aspect and aspect not in ("conditions", "amount"):
         return {}
-    known = conversation.facts(tracker)
-    reads = facts_read(measure, known)
-    stated = {key: value for key, value in conversation.stated_facts(tracker, measure, known).items() if key in reads}
-    named = {key: value for key, value in conversation.mentioned_facts(tracker).items() if key in reads}
+    named, stated = _message_facts(tracker, measure, conversation.facts(tracker))
     found = {**named, **stated}
     if not declares(conversation.text(tracker)):
         found = {key: value for key, value in found.items() if key not in WHO_ASKS}

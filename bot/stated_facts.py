@@ -139,8 +139,13 @@ def _statements(text: str) -> List[StatedFact]:
     return found
 
 
+# "三十万一个月" is a sum per month, not 三十万一 followed by 个月; same length, so spans stay put.
+PER_MONTH = re.compile(r"(?<=[万千百元块])一个月")
+
+
 def stated_facts(text: str) -> List[StatedFact]:
     """Every fact the (normalised) text states, in reading order."""
+    text = PER_MONTH.sub("每个月", text)
     numbers = _numbers(text)
     # A number's words may also state another fact ("都签了两年合同": the length, and a contract of a year
     # or more); a statement of the same fact as a number there is left to the number.
