@@ -39,7 +39,8 @@ OVERRIDE_NAMED = 0.9      # the classifier overrules a measure named in passing 
 OUT_OF_SCOPE_CONFIDENT = 0.5
 FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject continues the conversation
 OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's measure still wins from here
-COMPARISON = re.compile(r"区别|不同|不一样|哪个(更|比较)?(好|划算|多|高|合适|钱多)|还是")
+# "还是" asks "or" ("失业金还是补助金"), not "still" ("领完了还是没找着工作", "裁员还是5个").
+COMPARISON = re.compile(r"区别|不同|不一样|哪个(更|比较)?(好|划算|多|高|合适|钱多)|还是(?![没不\d一二两三四五六七八九十])")
 QUESTION = re.compile(r"[？?吗么]|什么|怎么|咋|哪|多少|几个|能不能|可不可以|是否|有没有")
 # "那工伤保险也能一起缓吗", "还有我的份吗": whether the person's own case qualifies.
 ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[吗么]|能.{0,10}[吗么不]|符合|够不够|有.{0,2}份|算不算|行不行|够条件")
@@ -214,8 +215,10 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     if members:
         if len(members) == 1:
             return Decision("answer", members[0], answer_aspect, self_check=check)
-        if context_measure in members and _short_follow_up(text):
-            return Decision("answer", context_measure, answer_aspect, self_check=check)  # "费率降了多少" about 降工伤费率
+        if context_measure in members and (_short_follow_up(text) or not vague):
+            # "费率降了多少" about 降工伤费率, "缓缴期间滞纳金还收不收" about 养老保险费缓缴: the measure under
+            # discussion is one of those the words name.
+            return Decision("answer", context_measure, answer_aspect, self_check=check)
         override = LONG_TOPIC_OVERRIDE if len(text) >= LONG_MESSAGE else TOPIC_OVERRIDE
         if classified[0] in members and classified[1] >= override and (not vague or len(text) >= LONG_MESSAGE):
             return Decision("answer", classified[0], answer_aspect, self_check=check)

@@ -63,7 +63,7 @@ def test_correction_of_an_earlier_answer(dispatcher):
 def test_question_during_the_check_is_answered(dispatcher):
     result = validate(dispatcher, "失业金在哪里申请", "ask_unemployment_benefit", "job_seeking")
     assert result["fact_answer"] is None and "facts" not in result
-    assert custom_payloads(dispatcher)[0]["aspect"] == "online_entry"
+    assert custom_payloads(dispatcher)[0]["aspect"] == "process"  # "在哪里申请" asks how and where: the process names every channel
 
 
 def test_required_slots_follow_the_engine():
