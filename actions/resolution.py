@@ -330,10 +330,27 @@ def english_follow_up(message: Dict[str, Any]) -> bool:
         and not entity_values(message, "measure")
 
 
+def situation_measures(message: Dict[str, Any]) -> List[str]:
+    """Measures named only inside a stated fact ("失业金一天都没领过", "失业金领完了"): the person's
+    situation, not what they ask about."""
+    facts = [(e.get("start") or 0, e.get("end") or 0) for e in message.get("entities") or []
+             if e.get("entity") == "stated_fact"]
+    inside, outside = [], []
+    for entity in message.get("entities") or []:
+        if entity.get("entity") != "measure":
+            continue
+        start, end = entity.get("start") or 0, entity.get("end") or 0
+        (inside if any(s <= start and end <= e for s, e in facts) else outside).append(entity["value"])
+    return [m for m in dict.fromkeys(inside) if m not in outside]
+
+
 def asked_measures(message: Dict[str, Any]) -> List[str]:
     """The measures named, or, when several are and the last clause names just one ("没领过失业金，能领失业
     补助金吗"), that one: the others are the situation, not the question."""
     named = entity_values(message, "measure")
+    situation = situation_measures(message)
+    if situation and len(situation) < len(named):
+        named = [m for m in named if m not in situation]  # "失业金领完了还是没找着工作，失业补助金能领吗"
     text = message.get("text") or ""
     if len(named) < 2 or COMPARISON.search(text):
         return named

@@ -21,7 +21,8 @@ from .fact_forms import correction_target, describe, is_correction, is_what_if
 from .replies import (answer_reply, cannot_reply, care_reply, case_reply, checkup_reply, clarify_reply,
                       eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
                       verdict_change, which_measure_reply)
-from .resolution import CRISIS, DISTRESS, ELIGIBILITY_QUESTION, Decision, cannot_do, decide, declares
+from .resolution import (CRISIS, DISTRESS, ELIGIBILITY_QUESTION, Decision, cannot_do, decide, declares,
+                         situation_measures)
 
 # Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
 WHO_ASKS = {"applicant", "org_type"}
@@ -72,7 +73,8 @@ def _case_facts(tracker: Tracker, measure: str, known: Dict[str, Any]) -> Dict[s
 def _stays_on(tracker: Tracker, measure: str) -> bool:
     """Nothing in the message points away from the measure under discussion (another measure, a topic
     that does not include it). A statement's topic words are part of the fact ("单位给交了失业保险")."""
-    named = conversation.entity_values(tracker, "measure")
+    situation = situation_measures(tracker.latest_message)  # "失业金一天都没领过" states a fact
+    named = [m for m in conversation.entity_values(tracker, "measure") if m not in situation]
     topics = [kb().topics[t] for t in conversation.entity_values(tracker, "topic")]
     return all(m == measure for m in named) and (
         declares(conversation.text(tracker)) or all(measure in t.measures or t.narrows_only for t in topics))

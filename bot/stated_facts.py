@@ -67,8 +67,9 @@ def _number(text: str) -> Optional[float]:
 
 
 def _value(kind: str, match: re.Match) -> Optional[float]:
-    if kind == "number":
-        return _number(match.group("n"))
+    if kind in ("number", "plus_one"):
+        number = _number(match.group("n"))
+        return number + 1 if kind == "plus_one" and number is not None else number
     months = parse_months(match.group("d").rstrip("多"))
     return months / 12 if kind == "years" else months
 
