@@ -89,8 +89,8 @@ def _case_update(tracker: Tracker, measure: str) -> Dict[str, Any]:
         return {}
     named, stated = _message_facts(tracker, measure, conversation.facts(tracker))
     found = {**named, **stated}
-    if not declares(conversation.text(tracker)):
-        found = {key: value for key, value in found.items() if key not in WHO_ASKS}
+    # Who is asking alone describes no case, unless said as a statement ("我们基地是企业性质的"); beside the
+    # case's facts it is kept ("我个人每个月交失业保险，缴费基数4500": the person's own share).
     return found if set(found) - WHO_ASKS or declares(conversation.text(tracker)) else {}
 
 

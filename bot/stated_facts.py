@@ -20,7 +20,8 @@ from policies_kb.numbers import parse_months, parse_number
 
 CUES_PATH = Path(__file__).parent / "stated_facts.yml"
 # A number as people write it, with its approximations: 60来, 三十几, 4万多, 1.8万, 两千五.
-NUMBER = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千])(?:[\d.零〇一二两三四五六七八九十百千万]*)(?:来|多|几|余)?(?:万多|万)?"
+NUMBER = (r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千])(?:[\d.零〇一二两三四五六七八九十百千万亿]|个(?=亿))*"
+          r"(?:来|多|几|余)?(?:万多|万|亿)?")
 DURATION = (r"(?:(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)(?:个)?(?:年半?|周年)(?:零?(?:\d+|[一二两三四五六七八九十]+)个?月)?"
             r"|(?:\d+|[一二两三四五六七八九十]+)个?(?:来|多)?月|半年)(?:多)?")
 NEGATED = re.compile(r"(?:不是|并非|没有|并不是|不属于|不算)$")
@@ -44,7 +45,7 @@ def cues() -> dict:
 def _compile(pattern: str) -> re.Pattern:
     # A number followed by 年/月 is a duration, not a count or a sum ("失业保险交了三年").
     # The number is read whole: "交了十一个月" is not 10 followed by "一个月".
-    body = pattern.replace("{N}", f"(?P<n>{NUMBER})(?![\\d.零〇一二两三四五六七八九十百千万])(?!\\s*(?:个?月|年|周|岁|天))").replace("{D}", f"(?P<d>{DURATION})")
+    body = pattern.replace("{N}", f"(?P<n>{NUMBER})(?![\\d.零〇一二两三四五六七八九十百千万亿])(?!\\s*(?:个?月|年|周|岁|天))").replace("{D}", f"(?P<d>{DURATION})")
     return re.compile(body)
 
 
@@ -61,7 +62,7 @@ def _patterns() -> List[Tuple[str, Tuple[str, ...], str, re.Pattern]]:
 
 def _number(text: str) -> Optional[float]:
     try:
-        return parse_number(re.sub(r"(来|多|几|余)(?=万|$)", "", text))
+        return parse_number(re.sub(r"(来|多|几|余)(?=万|亿|$)|个(?=亿)", "", text))
     except ValueError:
         return None
 
