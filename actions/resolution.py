@@ -41,7 +41,7 @@ FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject contin
 OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's measure still wins from here
 # "还是" asks "or" ("失业金还是补助金"), not "still" ("领完了还是没找着工作", "裁员还是5个").
 COMPARISON = re.compile(r"区别|不同|不一样|哪个(更|比较)?(好|划算|多|高|合适|钱多)|还是(?![没不\d一二两三四五六七八九十])")
-QUESTION = re.compile(r"[？?吗么]|什么|怎么|咋|哪|多少|几个|能不能|可不可以|是否|有没有")
+QUESTION = re.compile(r"[？?吗么]|什么|怎么|怎样|如何|咋|哪|多少|多久|多长时间|几个|能不能|可不可以|是否|有没有")
 # "那工伤保险也能一起缓吗", "还有我的份吗": whether the person's own case qualifies.
 ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[吗么]|能.{0,10}[吗么不]|符合|够不够|有.{0,2}份|算不算|行不行|够条件")
 

@@ -129,3 +129,10 @@ def test_contract_length_in_years(dispatcher):
         "graduate_contract_months": 12}
     assert validate(dispatcher, "签了三年的", "inform", "graduate_contract_months", slots)["facts"] == {
         "graduate_contract_months": 36}
+
+
+def test_a_how_question_during_the_check_is_answered_not_taken_for_an_answer(dispatcher):
+    result = validate(dispatcher, "申请的流程是怎样的", "inform", "startup_person_category", slots={"measure": "startup_loan"})
+    assert result["fact_answer"] is None and "facts" not in result
+    assert custom_payloads(dispatcher)[0]["aspect"] == "process"
+    assert not any("没能" in (m.get("text") or "") for m in dispatcher.messages)

@@ -126,3 +126,30 @@ def test_server_wide_date_from_the_environment(dispatcher, monkeypatch):
     respond(dispatcher, make_tracker("稳岗返还什么时候截止", "ask_job_retention_refund"))
     payload = custom_payloads(dispatcher)[0]
     assert payload["as_of"] == "2022-09-01" and payload["in_force"] is True
+
+
+def test_an_ended_measure_asked_about_is_also_given_its_ended_verdict(dispatcher):
+    respond(dispatcher, make_tracker("稳岗返还今年还有没有", "ask_job_retention_refund"))
+    payloads = custom_payloads(dispatcher)
+    assert payloads[0]["measure"] == "job_retention_refund" and payloads[0]["in_force"] is False
+    assert payloads[1]["eligibility"]["status"] == "ended"
+
+
+def test_a_measure_in_force_asked_about_gets_no_verdict_unasked(dispatcher):
+    respond(dispatcher, make_tracker("失业金的申请条件是什么", "ask_unemployment_benefit"))
+    assert not any("eligibility" in p for p in custom_payloads(dispatcher))
+
+
+def test_a_follow_up_keeps_who_asks_beside_the_facts_of_the_case(dispatcher):
+    slots = {**TODAY_2022, "measure": "unemployment_rate_cut", "aspect": "amount"}
+    respond(dispatcher, make_tracker("我个人每个月交失业保险，缴费基数4500，一个月要交多少", "out_of_scope",
+                                     slots=slots))
+    result = next(p["eligibility"] for p in custom_payloads(dispatcher) if "eligibility" in p)
+    assert result["status"] == "eligible" and result["amount_yuan"] == 22.5
+
+
+def test_a_measure_named_inside_a_stated_fact_is_the_situation(dispatcher):
+    respond(dispatcher, make_tracker("失业金领完了还是没找着工作，失业补助金能领吗", "ask_unemployment_allowance",
+                                     slots=TODAY_2022))
+    assert "clarify" not in custom_payloads(dispatcher)[0]
+    assert custom_payloads(dispatcher)[0]["measure"] == "unemployment_allowance"

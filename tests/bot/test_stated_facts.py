@@ -66,6 +66,39 @@ SENTENCE_CASES = [
     ("一直没找着活，还在到处找工作", "unemployment_allowance", {"employment_status": "unemployed", "job_seeking": True}),
     ("我们给创业者提供场地和创业辅导", "startup_service_subsidy", {"provides_startup_services": True}),
     ("我们行业不在困难行业名单里", "pension_deferral", {"industry": "other"}),
+    # Numbers read whole, and sums in every way people say them.
+    ("失业保险前后一共交了十一个月", "unemployment_benefit", {"unemployment_insurance_months": 11}),
+    ("去年交了6万8", "job_retention_refund", {"unemployment_insurance_paid_last_year": 68000}),
+    ("上年度失业保险实际缴了2.4万", "job_retention_refund", {"unemployment_insurance_paid_last_year": 24000}),
+    ("基金累计结余差不多三个亿", None, {"ui_fund_accumulated_balance": 300000000}),
+    ("全公司缴费基数合计大概二十万一个月", "unemployment_rate_cut", {"unemployment_contribution_base": 200000}),
+    ("单位和职工一共交了80万失业保险", "job_retention_refund", {"unemployment_insurance_paid_last_year": 800000}),
+    # Counts and durations with the words between.
+    ("裁的是4个，我记错了", "job_retention_refund", {"layoffs_last_year": 4}),
+    ("裁员还是3个", "job_retention_refund", {"layoffs_last_year": 3}),
+    ("去年一个都没辞退", "job_retention_refund", {"layoffs_last_year": 0}),
+    ("在职45人", "startup_loan", {"employees": 45}),
+    ("参保才半年", "unemployment_benefit", {"unemployment_insurance_months": 6}),
+    ("跟三个同学合伙开店", "startup_loan", {"partners": 4}),
+    ("我俩两个人一起干", "startup_loan", {"partners": 2}),
+    ("劳动合同签了，两年期的", "graduate_hiring_subsidy", {"graduate_contract_signed": True, "graduate_contract_months": 24}),
+    ("入驻的是脱贫劳动力，满一年了，房租全免", "incubator_rent_subsidy",
+     {"tenant_category": "poverty_alleviated", "tenant_months_in_park": 12, "rent_waived": True}),
+    # Yes/no facts said loosely.
+    ("现在运转挺吃力的", "pension_deferral", {"temporary_operating_difficulty": True}),
+    ("所在的县没被认定为疫情严重地区", "unemployment_deferral", {"severe_epidemic_area": False}),
+    ("统筹区今年出过中风险区", "retention_training_subsidy", {"region_had_risk_area_2022": True}),
+    ("受疫情影响停工了", "retention_training_subsidy", {"unable_to_operate_due_to_epidemic": True}),
+    ("现在没工作，正在找", "unemployment_benefit", {"employment_status": "unemployed", "job_seeking": True}),
+    ("我是城镇户口", "migrant_lump_sum", {"rural_migrant_worker": False}),
+    ("失业金一天都没领过", "unemployment_allowance", {"unemployment_benefit_expired": False}),
+    ("今年也是第一次", "skill_upgrade_subsidy", {"skill_subsidy_claims_this_year": 0}),
+    ("税一直按时报着", "startup_subsidy", {"tax_filed_normally": True}),
+    ("单位倒闭了，不是我自己要走的", "unemployment_benefit", {"involuntary_separation": True}),
+    ("失业险还没给他们交", "job_expansion_subsidy", {"graduates_unemployment_insured": False}),
+    ("三项社保一分钱没欠过", "injury_deferral", {"has_social_insurance_arrears": False}),
+    ("我是旗人社局的", "skills_training_subsidy", {"org_type": "government_department", "is_district_hrss_department": True}),
+    ("想回山东老家创业", "startup_loan", {"starts_business_in_region": False}),
 ]
 
 
@@ -107,3 +140,11 @@ def test_a_fact_stated_opens_the_question_it_makes_the_rule_ask():
     text = normalise("我大学毕业一年多一直没找到工作，后来自己开了个店")
     found = read_message({"text": text, "entities": entities_for(text)}, "startup_subsidy", {})
     assert found["startup_person_category"] == "graduate" and found["graduate_within_two_years_unemployed"] is True
+
+
+def test_a_plain_question_about_finding_work_states_no_job_seeking():
+    assert "job_seeking" not in facts("现在找工作难吗", "unemployment_benefit")
+
+
+def test_a_count_is_not_a_sum():
+    assert facts("单位和职工一共交了80万失业保险", "job_retention_refund").get("insured_employees") is None
