@@ -170,7 +170,7 @@ def _short_follow_up(text: str) -> bool:
 def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measures: Sequence[str],
             topics: Sequence[str], aspect: Optional[str], out_of_scope_terms: Sequence[str] = (),
             self_check: bool = False, context_measure: Optional[str] = None, context_aspect: Optional[str] = None,
-            text: str = "") -> Decision:
+            text: str = "", situation: Sequence[str] = ()) -> Decision:
     """Decide what to do with one user message (see the module docstring for the order of evidence)."""
     confidence = next((float(i.get("confidence") or 0) for i in ranking if i.get("name") == intent), 0.0)
     scored = _measure_ranking(ranking)
@@ -198,7 +198,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         if len(measures) == 1:
             # A name can sit inside a situation about another measure ("失业金领完了还没找到工作" is about
             # 失业补助金): a classifier that is all but certain of another measure wins.
-            if classified[0] not in (None, measures[0]) and classified[1] >= OVERRIDE_NAMED:
+            # Named only inside a stated fact ("…没领过失业金"), it yields to a classifier that is merely sure.
+            threshold = CONFIDENT if measures[0] in situation else OVERRIDE_NAMED
+            if classified[0] not in (None, measures[0]) and classified[1] >= threshold:
                 return Decision("answer", classified[0], answer_aspect, self_check=check)
             return Decision("answer", measures[0], answer_aspect, self_check=check)
         if classified[0] in measures and classified[1] >= CONFIDENT and not COMPARISON.search(text):
@@ -431,4 +433,5 @@ def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
         measures=asked_measures(message), topics=entity_values(message, "topic"),
         aspect=asked_aspect(message), out_of_scope_terms=entity_values(message, "out_of_scope"),
         self_check=bool(entity_values(message, "self_check")),
-        context_measure=context_measure, context_aspect=context_aspect, text=(message.get("text") or "").strip())
+        context_measure=context_measure, context_aspect=context_aspect, text=(message.get("text") or "").strip(),
+        situation=situation_measures(message))
