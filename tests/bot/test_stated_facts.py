@@ -148,3 +148,18 @@ def test_a_plain_question_about_finding_work_states_no_job_seeking():
 
 def test_a_count_is_not_a_sum():
     assert facts("单位和职工一共交了80万失业保险", "job_retention_refund").get("insured_employees") is None
+
+
+def test_no_fact_is_listed_twice_in_the_cues():
+    """A key written twice in stated_facts.yml silently loses the first list (YAML keeps the last)."""
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def no_duplicates(loader, node, deep=False):
+        keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+        duplicated = {key for key in keys if keys.count(key) > 1}
+        assert not duplicated, f"listed twice in {CUES_PATH.name}: {duplicated}"
+        return loader.construct_mapping(node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, no_duplicates)
+    yaml.load(CUES_PATH.read_text(encoding="utf-8"), Loader=Strict)
