@@ -89,8 +89,8 @@ def _strict_answer(key: str, text: str, intent: Optional[str]) -> Any:
     return None  # the reply's numbers are the stated facts' ("参保60人" does not answer "裁了多少人")
 
 
-# "裁的是6个" counts people: it is no sum of money, whatever the last answer was.
-COUNTED = re.compile(r"[\d零〇一二两三四五六七八九十百千]\s*(?:个|人|名|位|次|号)")
+# "裁的是6个" counts people and "只有1.5年" is a time: neither is a sum of money, whatever the last answer was.
+COUNTED = re.compile(r"[\d零〇一二两三四五六七八九十百千]\s*(?:个|人|名|位|次|号|年|月|天|周)")
 MONEY = re.compile(r"元|块|万|钱")
 
 
