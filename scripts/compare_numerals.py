@@ -91,7 +91,7 @@ def _ours(function: Callable[[str], float]) -> Callable[[str], Optional[float]]:
 def sentence_facts(text: str, measure: str, rewrite: Callable[[str], str]) -> dict:
     mentions = [{"candidates": list(f.candidates), "value": f.value} for f in stated_facts(rewrite(normalise(text)))
                 if f.candidates]
-    return resolve(mentions, facts_read(measure))
+    return resolve(mentions, facts_read(measure) if measure else [])
 
 
 def score(rows: List[Tuple[str, Any, Any, Any]], show: bool, title: str) -> Tuple[int, int]:

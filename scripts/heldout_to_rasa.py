@@ -2,7 +2,7 @@
 
 Intent labels: a question about one measure -> ask_<measure>; ambiguous -> ask_topic; follow-up text
 -> ask_followup; out of scope -> out_of_scope; small talk -> its intent.
-Usage: python scripts/heldout_to_rasa.py OUTPUT.yml
+Usage: python scripts/heldout_to_rasa.py OUTPUT.yml [CASES.yml]   (CASES: tests/nlu/heldout.yml by default)
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def intent_of(case: dict) -> str:
     return "out_of_scope" if case.get("out_of_scope") else case["smalltalk"]
 
 
-def main(output: str) -> int:
-    cases = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout.yml").read_text(encoding="utf-8"))
+def main(output: str, cases_path: str = str(ROOT / "tests" / "nlu" / "heldout.yml")) -> int:
+    cases = yaml.safe_load(Path(cases_path).read_text(encoding="utf-8"))
     by_intent = defaultdict(list)
     for case in cases:
         by_intent[intent_of(case)].append(case["text"].replace("\n", " "))
@@ -39,4 +39,4 @@ def main(output: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:3]))
