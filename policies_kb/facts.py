@@ -152,6 +152,12 @@ def implied(values: Mapping[str, Any]) -> Dict[str, Any]:
     facts = dict(values)
     if "enterprise_size" in facts and "org_type" not in facts:
         facts["org_type"] = "enterprise"
+    # Someone drawing unemployment benefit now has not come to the end of it; an employee of an
+    # enterprise is one of the groups the subsidised training names first (正文第10项: 企业职工).
+    if facts.get("employment_status") == "receiving_unemployment_benefit":
+        facts.setdefault("unemployment_benefit_expired", False)
+    if facts.get("employment_status") == "employed":
+        facts.setdefault("training_target_group", True)
     if "applicant" not in facts:
         if "org_type" in facts:
             facts["applicant"] = "organisation"
