@@ -219,9 +219,10 @@ class ActionRespond(Action):
             dispatcher.utter_message(**answer_reply(reply))
             for also in conversation.entity_values(tracker, "aspect_also")[:2]:  # "怎么领？要带什么材料？"
                 dispatcher.utter_message(**answer_reply(answer(measure, also, day)))
-        if not start_check and not reply.in_force and aspect in JUDGED_ASPECTS and may_judge:
+        if not start_check and not reply.in_force and aspect in JUDGED_ASPECTS and may_judge \
+                and tracker.get_slot("last_check") != measure:
             # "稳岗返还今年还有没有", "吸纳就业补贴那个": the measure has ended on the day asked; say so as a
-            # verdict too, with the pointer to what can still be had.
+            # verdict too (once), with the pointer to what can still be had.
             result = check(measure, {**known, **kept}, day)
             if result.status == "ended":
                 dispatcher.utter_message(**ended_reply(result))

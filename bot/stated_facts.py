@@ -45,8 +45,8 @@ def cues() -> dict:
 def _compile(pattern: str) -> re.Pattern:
     # A number followed by 年/月 is a duration, not a count or a sum ("失业保险交了三年").
     # The number is read whole: "交了十一个月" is not 10 followed by "一个月".
-    body = pattern.replace("{N}", f"(?P<n>{NUMBER})(?![\\d.零〇一二两三四五六七八九十百千万亿])(?!\\s*(?:个?月|年|周|岁|天))").replace("{D}", f"(?P<d>{DURATION})")
-    return re.compile(body)
+    whole_number = f"(?P<n>{NUMBER})(?![\\d.零〇一二两三四五六七八九十百千万亿])(?!\\s*(?:个?月|年|周|岁|天))"
+    return re.compile(pattern.replace("{N}", whole_number).replace("{D}", f"(?P<d>{DURATION})"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,7 +136,6 @@ def _statements(text: str) -> List[StatedFact]:
         if any(f.candidates == keys for f in found) or _overlaps((start, end), [(f.start, f.end) for f in found
                                                                              if set(f.candidates) & set(keys)]):
             continue
-
         found.append(StatedFact(keys[0], keys, value, start, end, text[start:end]))
     return found
 
