@@ -36,6 +36,7 @@ TOPIC_OVERRIDE = 0.95     # a topic word is ambiguous unless the classifier is a
 LONG_TOPIC_OVERRIDE = 0.8  # ... or this sure in a long message, which describes a situation around the word
 LONG_MESSAGE = 25
 OVERRIDE_NAMED = 0.9      # the classifier overrules a measure named in passing only when this sure
+OVERRIDE_NAMED_ASKED = 0.99  # ... and one the last clause asks about by name ("…，失业金能领吗") only when all but certain
 OUT_OF_SCOPE_CONFIDENT = 0.5
 FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject continues the conversation
 OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's measure still wins from here
@@ -161,6 +162,13 @@ def _narrowed_siblings(topics: Sequence[str], context_measure: str) -> List[str]
     return []
 
 
+def _asked_in_last_clause(text: str, measure: str) -> bool:
+    """'我是农民工，…，失业金能领吗': the last clause names the measure and asks about it."""
+    last = re.split(r"[，,。；;！!\s]+", text.rstrip("？?。！! "))[-1]
+    return any(name in last for name in [kb().measure(measure).name, *kb().measure(measure).aliases]) \
+        and bool(QUESTION.search(last) or ELIGIBILITY_QUESTION.search(last))
+
+
 def _short_follow_up(text: str) -> bool:
     """'那扩岗的呢', '工伤保险': a short message that changes the subject but not the question."""
     stripped = text.strip(" ？?。.!！")
@@ -199,7 +207,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
             # A name can sit inside a situation about another measure ("失业金领完了还没找到工作" is about
             # 失业补助金): a classifier that is all but certain of another measure wins.
             # Named only inside a stated fact ("…没领过失业金"), it yields to a classifier that is merely sure.
-            threshold = CONFIDENT if measures[0] in situation else OVERRIDE_NAMED
+            threshold = CONFIDENT if measures[0] in situation else OVERRIDE_NAMED_ASKED if _asked_in_last_clause(
+                text, measures[0]) else OVERRIDE_NAMED
             if classified[0] not in (None, measures[0]) and classified[1] >= threshold:
                 return Decision("answer", classified[0], answer_aspect, self_check=check)
             return Decision("answer", measures[0], answer_aspect, self_check=check)

@@ -210,3 +210,18 @@ def test_which_pays_more_is_a_comparison():
     d = decide(measures=["unemployment_benefit", "unemployment_allowance"],
                ranking=rank(("ask_unemployment_allowance", 0.8)), text="失业保险金和失业补助金哪个钱多")
     assert d.kind == "clarify"
+
+
+def test_a_measure_asked_by_name_in_the_last_clause_is_not_overruled():
+    asked = decide(measures=["unemployment_benefit"], aspect="conditions", text="我是农民工，合同到期老板不续了，失业金能领吗",
+                   ranking=rank(("ask_migrant_lump_sum", 0.95), ("ask_unemployment_benefit", 0.04)))
+    assert asked.kind == "answer" and asked.measure == "unemployment_benefit"
+    in_passing = decide(measures=["unemployment_benefit"], aspect="conditions", text="不够领失业金 还有别的补助能领吗",
+                        ranking=rank(("ask_unemployment_allowance", 0.95), ("ask_unemployment_benefit", 0.04)))
+    assert in_passing.measure == "unemployment_allowance"
+
+
+def test_a_measure_named_only_in_the_situation_yields_to_a_sure_classifier():
+    d = decide(measures=["unemployment_benefit"], situation=["unemployment_benefit"], text="没领过失业金，有啥补助",
+               ranking=rank(("ask_temporary_living_allowance", 0.7), ("ask_unemployment_benefit", 0.2)))
+    assert d.measure == "temporary_living_allowance"
