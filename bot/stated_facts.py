@@ -118,14 +118,19 @@ def _statement_cues() -> List[Tuple[Tuple[str, ...], Any, str, re.Pattern]]:
     return compiled
 
 
+# "交没交", "有没有", "签没签": an A-not-A question states neither.
+A_NOT_A = re.compile(r"([\u4e00-\u9fff])[没不]\1")
+
+
 def _statements(text: str) -> List[StatedFact]:
     """Yes/no facts (and a few named values) said in passing."""
+    asked = [match.span() for match in A_NOT_A.finditer(text)]
     hits = []
     for keys, value, literal, pattern in _statement_cues():
         if literal and literal not in text:
             continue
         for match in pattern.finditer(text):
-            if NEGATED.search(text[max(0, match.start() - 3):match.start()]):
+            if NEGATED.search(text[max(0, match.start() - 3):match.start()]) or _overlaps(match.span(), asked):
                 continue
             hits.append((match.start(), match.end(), keys, value))
     hits.sort(key=lambda hit: (-(hit[1] - hit[0]), hit[0]))

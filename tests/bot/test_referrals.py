@@ -23,6 +23,7 @@ def test_every_referral_is_complete_and_every_word_belongs_to_one():
     ("户口迁移要什么手续", "派出所", None),
     ("退休金什么时候涨", "社会保险经办机构", "12333"),
     ("公司拖欠工资怎么办", "劳动人事争议仲裁委员会", "12333"),
+    ("老板拖欠我工资找谁", "劳动保障监察机构", "12333"),
 ])
 def test_the_decline_names_the_office_that_handles_the_question(text, office, phone):
     terms = understand(normalise(text)).out_of_scope_terms

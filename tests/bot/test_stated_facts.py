@@ -163,3 +163,8 @@ def test_no_fact_is_listed_twice_in_the_cues():
 
     Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, no_duplicates)
     yaml.load(CUES_PATH.read_text(encoding="utf-8"), Loader=Strict)
+
+
+def test_an_a_not_a_question_states_neither():
+    assert facts("失业保险交没交我也不清楚", "migrant_lump_sum") == {}
+    assert facts("合同签没签我得问问", "graduate_hiring_subsidy") == {}
