@@ -68,6 +68,8 @@ def declares(text: str) -> bool:
     return not QUESTION.search(text)
 # Two subjects joined ("缓缴和留工补助都想了解", "X跟Y能一起拿吗"): both are asked about.
 JOINED = re.compile(r"[和与跟及、]|以及|一起|同时|都想")
+# "还有啥别的补助", "其他政策呢": after an answer, the rest of the measure's family.
+OTHERS = re.compile(r"(别的|其他|其它|另外的?)(补助|补贴|政策|优惠|钱|待遇)|还有(啥|什么|没有|没)(别的|其他)")
 # A question that asks what exists rather than about one measure.
 VAGUE = re.compile(r"(有什么|有啥|有哪些|哪些|什么|啥|有没有)(新的?|的)?(优惠|政策|补贴|补助|钱|扶持|支持|待遇|减负|好处)"
                    r"|(优惠|政策|补贴|补助|待遇)都?(有哪些|有什么|有啥|有几种|有哪几种|有几项|分几种)|有(补助|补贴|优惠)(吗|么|没|不)"
@@ -169,6 +171,14 @@ def _asked_in_last_clause(text: str, measure: str) -> bool:
         and bool(QUESTION.search(last) or ELIGIBILITY_QUESTION.search(last))
 
 
+def _family(measure: str) -> List[str]:
+    """The smallest group of measures a topic word names that includes this one (失业保险金: the four
+    benefits for people out of work)."""
+    groups = sorted((topic.measures for topic in kb().topics.values()
+                     if not topic.narrows_only and measure in topic.measures and len(topic.measures) > 1), key=len)
+    return list(groups[0]) if groups else []
+
+
 def _short_follow_up(text: str) -> bool:
     """'那扩岗的呢', '工伤保险': a short message that changes the subject but not the question."""
     stripped = text.strip(" ？?。.!！")
@@ -194,6 +204,11 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     answer_aspect = "conditions" if check else (aspect or "overview")
 
     vague = bool(VAGUE.search(text))
+    if context_measure and not measures and OTHERS.search(text):
+        # "那有啥别的补助没有" after 失业保险金: the other measures of its family.
+        others = [m for m in _family(context_measure) if m != context_measure]
+        if others:
+            return Decision("clarify", aspect=aspect, candidates=others)
     if measures:
         if len(measures) == 1 and topics and (COMPARISON.search(text) or JOINED.search(text)):
             others = [m for m in topic_candidates(topics) if m != measures[0]]

@@ -225,3 +225,10 @@ def test_a_measure_named_only_in_the_situation_yields_to_a_sure_classifier():
     d = decide(measures=["unemployment_benefit"], situation=["unemployment_benefit"], text="没领过失业金，有啥补助",
                ranking=rank(("ask_temporary_living_allowance", 0.7), ("ask_unemployment_benefit", 0.2)))
     assert d.measure == "temporary_living_allowance"
+
+
+def test_other_benefits_after_an_answer_list_the_rest_of_its_family():
+    d = decide(text="那有啥别的补助没有", context_measure="unemployment_benefit",
+               ranking=rank(("ask_topic", 0.6)))
+    assert d.kind == "clarify" and "unemployment_benefit" not in d.candidates
+    assert {"unemployment_allowance", "temporary_living_allowance"} <= set(d.candidates)
