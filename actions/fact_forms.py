@@ -15,7 +15,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from policies_kb.facts import FactError, coerce, enum_label, match_enum, parse_bool
+from policies_kb.engine import facts_read
+from policies_kb.facts import FactError, coerce, enum_label, implied, match_enum, parse_bool
 from policies_kb.loader import kb
 
 from . import conversation
@@ -149,6 +150,18 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         """The measure being checked (None: all of them, as in the 政策体检); stated facts are read for it."""
         return None
 
+    def named_facts(self, tracker: Tracker, facts: Dict[str, Any]) -> Dict[str, Any]:
+        """Fact values the message names (中型企业, 餐饮) that the rule in view reads."""
+        named = conversation.mentioned_facts(tracker)
+        measure = self.measure_in_view(tracker)
+        if not named or measure is None:
+            return named
+        try:
+            reads = facts_read(measure, implied({**facts, **named}))
+        except FactError:
+            return {}
+        return {key: value for key, value in named.items() if key in reads}
+
     def switch_to(self, tracker: Tracker) -> Optional[str]:
         """Another measure the person now asks to be checked for ("那工伤保险也能一起缓吗"), or None."""
         return None
@@ -183,6 +196,9 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         # Whatever else the reply states ("交了10个月", "如果我是自己辞职的呢") is taken too, and never asked again.
         stated = {key: value for key, value in conversation.stated_facts(tracker, self.measure_in_view(tracker), facts)
                   .items() if facts.get(key) != value}
+        # Values the reply names that nobody has given yet ("我们属于中型企业" while the check asks something else).
+        stated.update({key: value for key, value in self.named_facts(tracker, facts).items()
+                       if key not in facts and key not in stated and key != pending})
         # "失业金在哪里申请" asked mid-check is a question; "正在领失业金" answers 就业状态, and "缓缴到期肯定补上"
         # in a 缓缴 check names its own topic.
         in_view = self.measure_in_view(tracker)

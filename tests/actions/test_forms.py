@@ -136,3 +136,12 @@ def test_a_how_question_during_the_check_is_answered_not_taken_for_an_answer(dis
     assert result["fact_answer"] is None and "facts" not in result
     assert custom_payloads(dispatcher)[0]["aspect"] == "process"
     assert not any("没能" in (m.get("text") or "") for m in dispatcher.messages)
+
+
+def test_a_value_named_in_a_reply_to_another_question_is_taken(dispatcher):
+    slots = {"check_measure": "unemployment_deferral", "measure": "unemployment_deferral",
+             "facts": {"industry": "pharmaceutical", "org_type": "enterprise"}}
+    result = validate(dispatcher, "我们属于中型企业，所在旗县没被认定为疫情严重地区", "inform", "months_since_established",
+                      slots=slots)
+    assert result["facts"]["enterprise_size"] == "medium" and result["facts"]["severe_epidemic_area"] is False
+    assert "months_since_established" not in result["facts"]
