@@ -68,6 +68,8 @@ def declares(text: str) -> bool:
     return not QUESTION.search(text)
 # Two subjects joined ("缓缴和留工补助都想了解", "X跟Y能一起拿吗"): both are asked about.
 JOINED = re.compile(r"[和与跟及、]|以及|一起|同时|都想")
+# "什么时候能办": for a measure whose procedure the region has yet to set, a question about the procedure.
+WHEN_TO_APPLY = re.compile(r"(什么时候|啥时候|何时|多会儿|哪天)(才)?(能|可以)?(开始)?(办|申请|领|申报|报)")
 # "还有啥别的补助", "其他政策呢": after an answer, the rest of the measure's family.
 OTHERS = re.compile(r"(别的|其他|其它|另外的?)(补助|补贴|政策|优惠|钱|待遇)|还有(啥|什么|没有|没)(别的|其他)")
 # A question that asks what exists rather than about one measure.

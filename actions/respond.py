@@ -21,8 +21,8 @@ from .fact_forms import correction_target, describe, is_correction, is_what_if
 from .replies import (answer_reply, cannot_reply, care_reply, case_reply, checkup_reply, clarify_reply,
                       eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
                       verdict_change, which_measure_reply)
-from .resolution import (CRISIS, DISTRESS, ELIGIBILITY_QUESTION, Decision, cannot_do, decide, declares,
-                         situation_measures)
+from .resolution import (CRISIS, DISTRESS, ELIGIBILITY_QUESTION, WHEN_TO_APPLY, Decision, cannot_do, decide,
+                         declares, situation_measures)
 
 # Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
 WHO_ASKS = {"applicant", "org_type"}
@@ -194,6 +194,9 @@ class ActionRespond(Action):
         """The answer about one aspect of a measure; with start_check, then the eligibility form. A question
         that describes the person's case is judged with what it says, whatever aspect it asks."""
         day = conversation.as_of(tracker)
+        if aspect == "deadline" and kb().measure(measure).procedure_pending and WHEN_TO_APPLY.search(
+                conversation.text(tracker)):
+            aspect = "process"  # "扩岗补助到底什么时候能办": when the region sets the procedure, not the period
         reply = answer(measure, aspect, day)
         known = conversation.facts(tracker)
         stated = _case_facts(tracker, measure, known)

@@ -153,3 +153,9 @@ def test_a_measure_named_inside_a_stated_fact_is_the_situation(dispatcher):
                                      slots=TODAY_2022))
     assert "clarify" not in custom_payloads(dispatcher)[0]
     assert custom_payloads(dispatcher)[0]["measure"] == "unemployment_allowance"
+
+
+def test_when_to_apply_for_a_measure_with_its_procedure_pending_is_answered_with_the_procedure(dispatcher):
+    respond(dispatcher, make_tracker("扩岗补助到底什么时候能办", "ask_job_expansion_subsidy", slots=TODAY_2022))
+    assert custom_payloads(dispatcher)[0]["aspect"] == "process"
+    assert "待自治区进一步明确操作流程后实施" in dispatcher.messages[0]["text"]
