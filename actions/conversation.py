@@ -8,7 +8,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Tracker
 
 
-from policies_kb.facts import implied
+from policies_kb.engine import facts_read
+from policies_kb.facts import FactError, implied
 
 from . import resolution
 
@@ -83,3 +84,16 @@ def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[
 
 def unambiguous_facts(tracker: Tracker) -> Dict[str, Any]:
     return resolution.unambiguous_facts(tracker.latest_message, as_of(tracker))
+
+
+def rule_reads(measure: str, known: Dict[str, Any], *told: Dict[str, Any]) -> List[str]:
+    """The facts the measure's rule reads once what the message tells is added to what is known: a fact
+    told now can open a question ("大型企业" makes the unit an enterprise, whose size the rule then reads).
+    Falls back to the known facts alone when a told value is not one the engine takes."""
+    merged: Dict[str, Any] = dict(known)
+    for facts_told in told:
+        merged.update(facts_told)
+    try:
+        return facts_read(measure, implied(merged))
+    except FactError:
+        return facts_read(measure, known)

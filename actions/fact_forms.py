@@ -15,8 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from policies_kb.engine import facts_read
-from policies_kb.facts import FactError, coerce, enum_label, implied, match_enum, parse_bool
+from policies_kb.facts import FactError, coerce, enum_label, match_enum, parse_bool
 from policies_kb.loader import kb
 
 from . import conversation
@@ -156,10 +155,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         measure = self.measure_in_view(tracker)
         if not named or measure is None:
             return named
-        try:
-            reads = facts_read(measure, implied({**facts, **named}))
-        except FactError:
-            return {}
+        reads = conversation.rule_reads(measure, facts, named)
         return {key: value for key, value in named.items() if key in reads}
 
     def switch_to(self, tracker: Tracker) -> Optional[str]:

@@ -155,11 +155,16 @@ def amount_candidates(text: str) -> List[str]:
     return list(dict.fromkeys(found))
 
 
+def _families(measure: str) -> List[Sequence[str]]:
+    """The groups of measures a topic word names that include this one, the closest family first: 缓缴
+    (3 measures) before 社保费减负 (5)."""
+    return sorted((topic.measures for topic in kb().topics.values()
+                   if not topic.narrows_only and measure in topic.measures), key=len)
+
+
 def _narrowed_siblings(topics: Sequence[str], context_measure: str) -> List[str]:
     """Measures sharing a topic with the one under discussion, narrowed by the words used now."""
-    groups = sorted((topic.measures for topic in kb().topics.values()
-                     if not topic.narrows_only and context_measure in topic.measures), key=len)
-    for group in groups:  # the closest family first: 缓缴 (3 measures) before 社保费减负 (5)
+    for group in _families(context_measure):
         narrowed = [m for m in group if all(m in kb().topics[t].measures for t in topics)]
         if narrowed:
             return narrowed
@@ -174,11 +179,8 @@ def _asked_in_last_clause(text: str, measure: str) -> bool:
 
 
 def _family(measure: str) -> List[str]:
-    """The smallest group of measures a topic word names that includes this one (失业保险金: the four
-    benefits for people out of work)."""
-    groups = sorted((topic.measures for topic in kb().topics.values()
-                     if not topic.narrows_only and measure in topic.measures and len(topic.measures) > 1), key=len)
-    return list(groups[0]) if groups else []
+    """The closest family with other members (失业保险金: the four benefits for people out of work)."""
+    return next((list(group) for group in _families(measure) if len(group) > 1), [])
 
 
 def _short_follow_up(text: str) -> bool:

@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from policies_kb.answers import answer
 from policies_kb.engine import check, checkup, facts_read
-from policies_kb.facts import FactError, implied
 from policies_kb.loader import kb
 from policies_kb.numbers import find_number
 
@@ -55,10 +54,7 @@ def _message_facts(tracker: Tracker, measure: str, known: Dict[str, Any]) -> Tup
     can open a question ("大型企业" makes the unit an enterprise, whose size the rule then reads)."""
     stated = conversation.stated_facts(tracker, measure, known)
     named_all = conversation.mentioned_facts(tracker)
-    try:
-        reads = facts_read(measure, implied({**known, **named_all, **stated}))
-    except FactError:
-        reads = facts_read(measure, known)
+    reads = conversation.rule_reads(measure, known, named_all, stated)
     named = {key: value for key, value in named_all.items() if key in reads}
     return named, {key: value for key, value in stated.items() if key in reads}
 
