@@ -153,7 +153,8 @@ def implied(values: Mapping[str, Any]) -> Dict[str, Any]:
     if "enterprise_size" in facts and "org_type" not in facts:
         facts["org_type"] = "enterprise"
     # Someone drawing unemployment benefit now has not come to the end of it; an employee of an
-    # enterprise is one of the groups the subsidised training names first (附件清单第10项「经办流程」: 组织企业职工、就业重点群体…开展培训).
+    # enterprise is one of the groups the subsidised training names first
+    # (附件清单第10项「经办流程」: 组织企业职工、就业重点群体…开展培训).
     if facts.get("employment_status") == "receiving_unemployment_benefit":
         facts.setdefault("unemployment_benefit_expired", False)
     if facts.get("employment_status") == "employed":
