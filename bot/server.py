@@ -13,6 +13,8 @@ Compared with a bare `rasa run`:
 - action responses are validated with a validator built once (bot/validation.py);
 - event classes are looked up once per type name (bot/event_lookup.py), and the action server is sent
   the current turn's events, not the whole history (bot/action_payload.py);
+- a conversation's applied events and past states are carried forward from the previous turn, not
+  replayed from its first event (bot/tracker_history.py): same results, turn 40 as cheap as turn 1;
 - DIET's weights are restored without Rasa's one-step training (bot/model_loading.py): same
   predictions, a shorter start;
 - the REST webhook refuses over-long and too frequent messages politely (bot/limits.py).
@@ -156,7 +158,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from bot import action_payload, event_lookup, limits, model_loading, validation
+    from bot import action_payload, event_lookup, limits, model_loading, tracker_history, validation
 
     # What `rasa run` sets up before serving (rasa/__main__.py).
     level = getattr(logging, args.log_level.upper(), logging.INFO)
@@ -168,6 +170,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     event_lookup.install()
     action_payload.install()
     model_loading.install()
+    tracker_history.install()
 
     async def close_action_session(_app, _loop) -> None:
         await endpoints.action.close()

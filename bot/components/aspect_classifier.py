@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.aspect_classifier import AspectModel, combine, labelled_examples, rule_labelled_examples
-from bot.understanding import understand
+from bot.components.policy_entities import understanding_of
 
 MODEL_FILE = "aspect_model.pkl"
 POLICY_INTENTS = ("ask_topic", "ask_followup", "policy_checkup")
@@ -79,7 +79,7 @@ class AspectClassifier(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT) or ""
             if self._model is None or not text:
                 continue
-            found = understand(text)
+            found = understanding_of(message)
             intent = (message.get(INTENT) or {}).get("name")
             aspect, how = combine(found, self._model.probabilities(text, found), is_policy_intent(intent), text)
             entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != "aspect"]

@@ -6,7 +6,8 @@ Matching is deterministic (bot.understanding); nothing is learned, so there is n
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import functools
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -17,12 +18,23 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.stated_facts import stated_facts
-from bot.understanding import understand
+from bot.understanding import Understanding, understand
 
 
-def entities_for(text: str) -> List[Dict[str, Any]]:
+def understanding_of(message: Message) -> Understanding:
+    """What bot.understanding finds in the message's text; the aspect classifier later in the pipeline
+    reads the same mentions instead of matching the text a second time."""
+    return _understand_recent(message.get(TEXT) or "")
+
+
+@functools.lru_cache(maxsize=16)
+def _understand_recent(text: str) -> Understanding:
+    return understand(text)  # shared by two components, read-only: nothing mutates an Understanding
+
+
+def entities_for(text: str, found: Optional[Understanding] = None) -> List[Dict[str, Any]]:
     """The entities this component adds for a normalised message (also used by the action tests)."""
-    found = understand(text)
+    found = found or understand(text)
     name = PolicyEntityExtractor.__name__
     facts = found.facts()
     entities = [{"entity": m.label, "value": m.value, "start": m.start, "end": m.end, "confidence": 1.0,
@@ -49,6 +61,6 @@ class PolicyEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            entities = entities_for(message.get(TEXT) or "")
+            entities = entities_for(message.get(TEXT) or "", understanding_of(message))
             message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         return messages

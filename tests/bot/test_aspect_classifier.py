@@ -64,3 +64,18 @@ def test_the_trained_classifier_with_the_rules(model, text, aspect):
     text = normalise(text)
     found = understand(text)
     assert combine(found, model.probabilities(text, found), True, text)[0] == aspect
+
+
+def test_the_direct_computation_gives_scikit_learns_probabilities(model):
+    """AspectModel.probabilities skips scikit-learn's per-call machinery; it must not change a number."""
+    import pickle
+    import yaml
+
+    texts = [normalise(case["text"]) for case in yaml.safe_load(
+        (ROOT / "tests" / "nlu" / "heldout_h.yml").read_text(encoding="utf-8"))]
+    texts += ["", "？", "zzz 完全没见过的字 ©"]  # no known n-gram at all: the intercepts alone
+    reloaded = pickle.loads(pickle.dumps(model))  # as the Rasa server loads it
+    for text in texts:
+        direct, reference = reloaded.probabilities(text), model.pipeline_probabilities(text)
+        assert direct.keys() == reference.keys()
+        assert all(abs(direct[k] - reference[k]) < 1e-12 for k in direct), text
