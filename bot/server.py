@@ -15,8 +15,10 @@ Compared with a bare `rasa run`:
   the current turn's events, not the whole history (bot/action_payload.py);
 - a conversation's applied events and past states are carried forward from the previous turn, not
   replayed from its first event (bot/tracker_history.py): same results, turn 40 as cheap as turn 1;
-- DIET's weights are restored without Rasa's one-step training (bot/model_loading.py): same
-  predictions, a shorter start;
+- at most MESSAGE_CONCURRENCY messages are worked on at once, the rest queue in order
+  (bot/admission.py): the same throughput, even waits;
+- DIET's weights are restored without Rasa's one-step training and each prediction calls the traced
+  graph directly (bot/model_loading.py): same predictions, a shorter start, a cheaper turn;
 - the REST webhook refuses over-long and too frequent messages politely (bot/limits.py).
 """
 from __future__ import annotations
@@ -158,7 +160,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from bot import action_payload, event_lookup, limits, model_loading, tracker_history, validation
+    from bot import action_payload, admission, event_lookup, limits, model_loading, tracker_history, validation
 
     # What `rasa run` sets up before serving (rasa/__main__.py).
     level = getattr(logging, args.log_level.upper(), logging.INFO)
@@ -171,6 +173,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     action_payload.install()
     model_loading.install()
     tracker_history.install()
+    admission.install()
 
     async def close_action_session(_app, _loop) -> None:
         await endpoints.action.close()

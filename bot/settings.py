@@ -12,6 +12,7 @@ scripts/servers.sh, the tests and the scripts that call the Rasa HTTP API.
   RASA_API_TOKEN      the token the Rasa HTTP API requires (?token=…); when unset, one is generated
                       into var/rasa_api_token on first use and read from there afterwards
   STAFF_PORT          the staff web application's port (8081; channels/staff)
+  MESSAGE_CONCURRENCY messages one Rasa process works on at once; the others queue (2; bot/admission.py)
 """
 from __future__ import annotations
 
@@ -50,6 +51,14 @@ def database_url() -> str:
 
 def redis_url() -> str:
     return os.environ.get("REDIS_URL") or ""
+
+
+def message_concurrency() -> int:
+    """At least 1; a value that is not a whole number falls back to the default."""
+    try:
+        return max(1, int(os.environ.get("MESSAGE_CONCURRENCY") or 2))
+    except ValueError:
+        return 2
 
 
 def api_token() -> str:

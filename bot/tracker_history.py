@@ -9,9 +9,10 @@ about half again as slow as turn 1.
 
 Both are left folds over the event list, so the result for a longer list continues the result for
 its beginning. The tracker store hands each turn's tracker the same event objects it held the turn
-before (bot/tracker_store.py keeps recent conversations in memory), so for each conversation the last
-fold is remembered with the exact event objects it read, and a later call whose events begin with
-those same objects (identity, not equality) continues it with the new events only. Anything else
+before (bot/tracker_store.py keeps recent conversations in memory; the last turn's events as read back
+from the database, equal copies), so for each conversation the last fold is remembered with the event
+objects it read, and a later call whose events begin with those objects (the same objects; equal ones
+only among the last few) continues it with the new events only. Anything else
 — another conversation, a tracker rebuilt from the database, a rewound or branched history, a form
 name first seen in a new event (Rasa's fold reads the names of all forms in the list), another domain
 — is computed by Rasa's own code and remembered from there. The states are returned as fresh
@@ -23,7 +24,6 @@ training uses Rasa's code unchanged.
 """
 from __future__ import annotations
 
-import operator
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import islice
@@ -35,15 +35,32 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-CONVERSATIONS = 2000  # remembered at a time, least recently used dropped first
+CONVERSATIONS = 500   # remembered at a time, least recently used first out (about 25 KB for 10 turns)
+RE_READ_TAIL = 64     # events at the end compared by equality (a turn logs about 13)
 
 _rasa_applied_events = DialogueStateTracker.applied_events
 _rasa_past_states = DialogueStateTracker.past_states
 
 
 def _begins_with(events: Sequence[Event], prefix: Sequence[Event]) -> bool:
-    """Whether `events` starts with exactly the objects of `prefix`."""
-    return len(events) >= len(prefix) and all(map(operator.is_, events, prefix))
+    """Whether `events` starts with the events of `prefix`: the same objects, except that the last few
+    may be equal copies (the tracker store keeps the last turn's events as read back from the
+    database, redacted; an event with a masked number is not equal, so that history is recomputed)."""
+    if len(events) < len(prefix):
+        return False
+    for index, (event, seen) in enumerate(zip(events, prefix)):
+        if event is not seen:
+            break
+    else:
+        return True
+    return len(prefix) - index <= RE_READ_TAIL and all(
+        event == seen for event, seen in zip(islice(events, index, None), prefix[index:]))
+
+
+def _same_objects(events: Sequence[Event], read: Sequence[Event], items: List[Event]) -> List[Event]:
+    """`items` (events among `read`) as the corresponding objects of `events`."""
+    current = {id(seen): event for seen, event in zip(read, events) if seen is not event}
+    return [current.get(id(item), item) for item in items] if current else items
 
 
 def _loop_names(events: Sequence[Event]) -> Set[str]:
@@ -111,10 +128,9 @@ def applied_events(self: DialogueStateTracker) -> List[Event]:
     if known is not None and _begins_with(events, known.read):
         new = list(islice(events, len(known.read), None))
         if _loop_names(new) <= known.loop_names:
-            if new:
-                known = _Applied(known.read + new, known.loop_names,
-                                 _fold(self, list(known.applied), new, known.loop_names))
-                _applied.remember(self.sender_id, known)
+            applied = _same_objects(events, known.read, known.applied)
+            known = _Applied(list(events), known.loop_names, _fold(self, list(applied), new, known.loop_names))
+            _applied.remember(self.sender_id, known)
             return list(known.applied)
     applied = _rasa_applied_events(self)
     _applied.remember(self.sender_id, _Applied(list(events), _loop_names(events), list(applied)))

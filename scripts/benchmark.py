@@ -4,7 +4,8 @@ Starts the servers itself (scripts/servers.sh, with the ports and settings of th
 prints: the floor (a trivial aiohttp handler on loopback, same client, so ratios compare across
 machines); time until the Rasa server answers; NLU parse p50/p95; a Q&A turn and an eligibility-form
 turn p50/p95 at 1, 10 and 50 concurrent users; turn 1 vs turn 40 of one conversation; peak RSS of each
-server process; then two Rasa replicas on PostgreSQL + Redis behind nginx (scripts/replicas.sh; skipped,
+server process; the Q&A turn again with two Sanic workers in the one replica (SANIC_WORKERS=2, locks in
+Redis; skipped without Redis); then two Rasa replicas on PostgreSQL + Redis behind nginx (scripts/replicas.sh; skipped,
 saying why, without nginx, PostgreSQL or Redis) against one of them alone; with --train, the training
 time; and last a table of every figure against the targets of issue 11. The load generator is this
 process (asyncio + aiohttp), so on a small machine it shares the CPU with the servers, as a real client
@@ -14,7 +15,7 @@ Replicas: BENCH_DATABASE_URL / BENCH_REDIS_URL (else TEST_DATABASE_URL / TEST_RE
 `test` and Redis db 0 on 127.0.0.1), on ports RASA_PORT+21 and +22, their action server on
 ACTIONS_PORT+21 and nginx on RASA_PORT+77.
 
-Usage: python scripts/benchmark.py [--seconds 10] [--train] [--no-start] [--no-replicas]
+Usage: python scripts/benchmark.py [--seconds 10] [--train] [--no-start] [--no-replicas] [--no-workers]
 """
 from __future__ import annotations
 
@@ -205,9 +206,9 @@ def rasa_answering(url: str) -> bool:
         return False
 
 
-def start_servers() -> float:
+def start_servers(extra: Optional[Dict[str, str]] = None) -> float:
     """Starts everything scripts/servers.sh starts; returns the seconds until the Rasa server answered."""
-    env = {**os.environ, "BIN": str(Path(sys.executable).parent), **LIMIT_ABOVE_LOAD}
+    env = {**os.environ, "BIN": str(Path(sys.executable).parent), **LIMIT_ABOVE_LOAD, **(extra or {})}
     settings.api_token()  # generated before the start, so the polling below knows it
     subprocess.run([str(ROOT / "scripts" / "servers.sh"), "stop"], cwd=ROOT, stdout=subprocess.DEVNULL)
     for _ in range(50):  # an earlier server must not be the one that answers
@@ -326,6 +327,9 @@ async def measure(args: argparse.Namespace) -> Dict[str, Any]:
     if not args.no_start:
         subprocess.run([str(ROOT / "scripts" / "servers.sh"), "stop"], cwd=ROOT, stdout=subprocess.DEVNULL)
 
+    if not args.no_start and not args.no_workers:
+        await measure_workers(args, texts, r)
+
     if not args.no_replicas:
         await measure_replicas(args, texts, r)
 
@@ -334,6 +338,34 @@ async def measure(args: argparse.Namespace) -> Dict[str, Any]:
         r["train"] = train_seconds()
         print(f"training: {r['train'] / 60:.1f} min")
     return r
+
+
+async def measure_workers(args: argparse.Namespace, texts: List[str], r: Dict[str, Any]) -> None:
+    """The same replica with two Sanic worker processes (they share Redis locks; the embedded SQLite)."""
+    redis_url = replica_settings()["REDIS_URL"]
+    print(f"\n== Q&A turn, one replica with SANIC_WORKERS=2 (locks in Redis) ==")
+    try:
+        import redis
+
+        redis.StrictRedis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except Exception as error:
+        print(f"skipped: Redis not reachable at {redis_url} ({error})")
+        return
+    start_servers({"SANIC_WORKERS": "2", "REDIS_URL": redis_url})
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                         timeout=aiohttp.ClientTimeout(total=120)) as session:
+            client = Client(session, settings.rasa_url())
+            for text in texts[:10]:
+                await client.say(f"bench-warm-{uuid.uuid4().hex[:8]}", text)
+            for users in LEVELS:
+                latencies, rate = await run_users(users, args.seconds, qa_user(client, texts))
+                print(f"{users:>3} users: {summary(latencies)}  {rate:7.1f} msg/s")
+                r[f"qa2 {users}"], r[f"qa2 rate {users}"] = latencies, rate
+        r["rss rasa2"] = peak_rss_mb(ROOT / "var" / "rasa.pid")
+        print(f"peak RSS of the Rasa server and its two workers: {r['rss rasa2']:.0f} MB")
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "servers.sh"), "stop"], cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 async def measure_replicas(args: argparse.Namespace, texts: List[str], r: Dict[str, Any]) -> None:
@@ -382,6 +414,12 @@ def table(r: Dict[str, Any]) -> None:
                          None if target is None or not r.get(f"{kind} {users}") else p(f"{kind} {users}", 95) <= target))
     rate = max((r.get(f"qa rate {users}") or 0) for users in LEVELS)
     rows.append(("Q&A msg/s, one replica (best level)", f"{rate:.1f}", "≥ 60", rate >= 60 if rate else None))
+    if r.get("qa2 rate 10"):
+        for users, target in ((10, 150), (50, 600)):
+            rows.append((f"Q&A p50 / p95, {users} users, 2 workers", f"{ms(p(f'qa2 {users}', 50))} / "
+                         f"{ms(p(f'qa2 {users}', 95))}", f"p95 ≤ {target} ms", p(f"qa2 {users}", 95) <= target))
+        rate2 = max(r[f"qa2 rate {users}"] for users in LEVELS)
+        rows.append(("Q&A msg/s, one replica, 2 workers", f"{rate2:.1f}", "≥ 60", rate2 >= 60))
     form_rate = max((r.get(f"form rate {users}") or 0) for users in LEVELS)
     rows.append(("form msg/s, one replica (best level)", f"{form_rate:.1f}", "", None))
     for name in ("one replica on PostgreSQL", "two behind nginx"):
@@ -397,6 +435,8 @@ def table(r: Dict[str, Any]) -> None:
     for name, limit in (("rasa", 1024), ("actions", 200)):
         if r.get(f"rss {name}"):
             rows.append((f"peak RSS {name}", f"{r[f'rss {name}']:.0f} MB", f"≤ {limit} MB", r[f"rss {name}"] <= limit))
+    if r.get("rss rasa2"):
+        rows.append(("peak RSS rasa, 2 workers (all processes)", f"{r['rss rasa2']:.0f} MB", "", None))
     if r.get("train"):
         rows.append(("training (rasa train --force)", f"{r['train'] / 60:.1f} min", "", None))
     if r.get("floor 10"):
@@ -415,6 +455,7 @@ def main() -> int:
     parser.add_argument("--train", action="store_true", help="also time a full training (about 5 min)")
     parser.add_argument("--no-start", action="store_true", help="use servers that are already running")
     parser.add_argument("--no-replicas", action="store_true", help="skip two replicas behind nginx")
+    parser.add_argument("--no-workers", action="store_true", help="skip the replica with two Sanic workers")
     args = parser.parse_args()
     try:
         table(asyncio.run(measure(args)))

@@ -1,4 +1,5 @@
-"""Loads the trained model twice, Rasa's way and bot/model_loading.py's, in separate processes, and
+"""Loads the trained model twice, Rasa's way and bot/model_loading.py's (the load without the training
+step, and predictions through the one concrete function), in separate processes, and
 compares every NLU prediction on the held-out questions and the load times.
 
 Usage: python scripts/check_model_loading.py [--model models/policybot.tar.gz] [--cases 300]
