@@ -8,15 +8,17 @@ conversation: at turn 40 (about 500 events) they cost some 2 ms and 3 ms a call,
 about half again as slow as turn 1.
 
 Both are left folds over the event list, so the result for a longer list continues the result for
-its beginning. The tracker store hands each turn's tracker the same event objects it held the turn
-before (bot/tracker_store.py keeps recent conversations in memory; the last turn's events as read back
-from the database, equal copies), so for each conversation the last fold is remembered with the event
-objects it read, and a later call whose events begin with those objects (the same objects; equal ones
-only among the last few) continues it with the new events only. Anything else
-— another conversation, a tracker rebuilt from the database, a rewound or branched history, a form
-name first seen in a new event (Rasa's fold reads the names of all forms in the list), another domain
-— is computed by Rasa's own code and remembered from there. The states are returned as fresh
-dictionaries, because featurizers edit the states they are given.
+its beginning. The tracker store hands each turn's tracker the events it held the turn before
+(bot/tracker_store.py keeps recent conversations in memory; the last turn's events as read back from
+the database, each copy marked with the event it was written from unless a number was masked in it).
+So for each conversation the last folds are remembered with the event objects they read, and a later
+call whose events begin with those objects (or marked copies of them) continues a fold with the new
+events only. Two histories are kept per conversation, because Rasa also folds temporary trackers (a
+form's, the slot validation's) whose extra events the conversation never keeps. Anything else —
+another conversation, a tracker rebuilt from the database, a rewound history, a form name first seen
+in a new event (Rasa's fold reads the names of all forms in the list), another domain — is computed
+by Rasa's own code and remembered from there. The states are returned as fresh dictionaries, because
+featurizers edit the states they are given.
 
 The results are Rasa's exactly (tests/server/test_tracker_history.py compares them on random
 histories with reverts, restarts and forms). Only the serving process installs this (bot/server.py);
@@ -36,25 +38,26 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 CONVERSATIONS = 500   # remembered at a time, least recently used first out (about 25 KB for 10 turns)
-RE_READ_TAIL = 64     # events at the end compared by equality (a turn logs about 13)
+COPY_OF = "_policybot_copy_of"
+BRANCHES = 2          # histories remembered per conversation: Rasa also folds temporary trackers
+                      # (a form's, the slot validation's) that add events the conversation never keeps
 
 _rasa_applied_events = DialogueStateTracker.applied_events
 _rasa_past_states = DialogueStateTracker.past_states
 
 
 def _begins_with(events: Sequence[Event], prefix: Sequence[Event]) -> bool:
-    """Whether `events` starts with the events of `prefix`: the same objects, except that the last few
-    may be equal copies (the tracker store keeps the last turn's events as read back from the
-    database, redacted; an event with a masked number is not equal, so that history is recomputed)."""
-    if len(events) < len(prefix):
-        return False
-    for index, (event, seen) in enumerate(zip(events, prefix)):
-        if event is not seen:
-            break
-    else:
-        return True
-    return len(prefix) - index <= RE_READ_TAIL and all(
-        event == seen for event, seen in zip(islice(events, index, None), prefix[index:]))
+    """Whether `events` starts with the events of `prefix`: the same objects, or copies the tracker
+    store marked as read back from them (mark_copy)."""
+    return len(events) >= len(prefix) and all(
+        event is seen or getattr(event, COPY_OF, None) is seen for event, seen in zip(events, prefix))
+
+
+def mark_copy(copy: Event, original: Event) -> None:
+    """The tracker store keeps the events it wrote as read back from the database; when masking changed
+    nothing, it marks each copy with the event it wrote, so that a conversation's history carries on
+    through the copy (an event with a masked number is not marked: its history is recomputed)."""
+    setattr(copy, COPY_OF, original)
 
 
 def _same_objects(events: Sequence[Event], read: Sequence[Event], items: List[Event]) -> List[Event]:
@@ -87,16 +90,19 @@ def _fold(tracker: DialogueStateTracker, applied: List[Event], events: Sequence[
 
 
 class _Remembered(OrderedDict):
-    """Least recently used first; at most CONVERSATIONS entries."""
+    """Per key, up to BRANCHES histories, the latest first; keys least recently used are dropped first
+    once there are CONVERSATIONS."""
 
-    def recall(self, key: Any) -> Any:
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
+    def branches(self, key: Any) -> List[Any]:
+        found = self.get(key)
+        if found is None:
+            return []
+        self.move_to_end(key)
+        return found
 
-    def remember(self, key: Any, value: Any) -> None:
-        self[key] = value
+    def keep(self, key: Any, branch: Any) -> None:
+        others = [b for b in self.get(key, []) if b is not branch]
+        self[key] = [branch] + others[:BRANCHES - 1]
         self.move_to_end(key)
         while len(self) > CONVERSATIONS:
             self.popitem(last=False)
@@ -124,16 +130,17 @@ _states = _Remembered()
 def applied_events(self: DialogueStateTracker) -> List[Event]:
     """Drop-in for DialogueStateTracker.applied_events."""
     events = self.events
-    known: Optional[_Applied] = _applied.recall(self.sender_id)
-    if known is not None and _begins_with(events, known.read):
-        new = list(islice(events, len(known.read), None))
-        if _loop_names(new) <= known.loop_names:
+    for known in _applied.branches(self.sender_id):
+        if _begins_with(events, known.read):
+            new = list(islice(events, len(known.read), None))
+            if not _loop_names(new) <= known.loop_names:
+                break
             applied = _same_objects(events, known.read, known.applied)
-            known = _Applied(list(events), known.loop_names, _fold(self, list(applied), new, known.loop_names))
-            _applied.remember(self.sender_id, known)
-            return list(known.applied)
+            carried = _Applied(list(events), known.loop_names, _fold(self, list(applied), new, known.loop_names))
+            _applied.keep(self.sender_id, carried)  # the history it continued stays a branch
+            return list(carried.applied)
     applied = _rasa_applied_events(self)
-    _applied.remember(self.sender_id, _Applied(list(events), _loop_names(events), list(applied)))
+    _applied.keep(self.sender_id, _Applied(list(events), _loop_names(events), list(applied)))
     return applied
 
 
@@ -150,15 +157,18 @@ def past_states(self: DialogueStateTracker, domain: Any, omit_unset_slots: bool 
         return _rasa_past_states(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
     applied = self.applied_events()
     key: Tuple[Any, ...] = (self.sender_id, omit_unset_slots, self.is_rule_tracker, self._max_event_history)
-    known: Optional[_States] = _states.recall(key)
-    if known is None or known.domain is not domain or not _begins_with(applied, known.applied):
+    # A branch is continued in place (copying its replay tracker would cost what it saves): past states
+    # are asked of the conversation's own tracker, so a second branch is rare (a rewound history).
+    known = next((branch for branch in _states.branches(key)
+                  if branch.domain is domain and _begins_with(applied, branch.applied)), None)
+    if known is None:
         known = _States(domain, [], self.init_copy(), [])
     for event in applied[len(known.applied):]:  # what generate_all_prior_trackers does, from there on
         if isinstance(event, ActionExecuted):
             known.states.append(domain._clean_state(domain.get_active_state(known.replay, omit_unset_slots)))
         known.replay.update(event)
     known.applied = list(applied)
-    _states.remember(key, known)
+    _states.keep(key, known)
     final = domain._clean_state(domain.get_active_state(known.replay, omit_unset_slots))
     return [_fresh(state) for state in known.states] + [final]
 

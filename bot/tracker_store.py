@@ -35,6 +35,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import tracker_history
 from bot.text import redact
 
 logger = logging.getLogger(__name__)
@@ -93,9 +94,13 @@ class _RedactedEvent:
     def __init__(self, event: Any):
         self._event = event
         self.type_name = event.type_name
+        self.unmasked = False  # whether the masked dictionary is the event's own (nothing to mask)
 
     def as_dict(self) -> dict:
-        return redact_all(self._event.as_dict())
+        original = self._event.as_dict()
+        masked = redact_all(original)
+        self.unmasked = masked == original
+        return masked
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -183,9 +188,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         stored = getattr(tracker, STORED, None)
         try:
             with self.session_scope() as session:
-                rows = []
+                rows, written = [], []
                 for event in self._additional_events(session, tracker):
                     data = event.as_dict()
+                    written.append(event)
                     rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
                                  "timestamp": data.get("timestamp"),
                                  "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
@@ -203,6 +209,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         cached = self.recent.get(tracker.sender_id) if fast else None
         if cached is not None and cached[0] == stored[1] and len(cached[1]) == stored[0]:
             new = tuple(deserialise_events([json.loads(row["data"]) for row in rows]))
+            for copy, event in zip(new, written):
+                if event.unmasked:  # the same event, as read back: carry its history on (bot/tracker_history.py)
+                    tracker_history.mark_copy(copy, event._event)
             events = cached[1] + new
             if self._retrieval_would_return(events, stored[0]):
                 self.recent.put(tracker.sender_id, last_id, events)

@@ -106,17 +106,23 @@ def test_a_conversation_is_carried_forward_not_replayed(installed, monkeypatch):
         expected_applied, expected_states = rasa_results(tracker, False)
         assert tracker.applied_events() == expected_applied
         assert tracker.past_states(DOMAIN) == expected_states
-        # The tracker store keeps what it wrote as read back: equal copies of this turn's events.
-        # A number masked on the way to the database makes the copy unequal: that history is recomputed.
+        # The tracker store keeps what it wrote as read back, each copy marked with the event it wrote;
+        # a number masked on the way to the database leaves the copy unmarked: that history is recomputed.
         stored = [Event.from_parameters(event.as_dict()) for event in new]
+        for copy, event in zip(stored, new):
+            tracker_history.mark_copy(copy, event)
         if number % 5 == 4:
             stored[1] = UserUttered("我的电话是138****5678", new[1].intent)
         history += stored
+        # Rasa folds temporary trackers too (a form's, the slot validation's): a branch never kept.
+        temporary = DialogueStateTracker.from_events("carried", history + [SlotSet(SLOTS[0], "试")], DOMAIN.slots)
+        assert temporary.applied_events() == RASA_APPLIED_EVENTS(temporary)
         tracker = DialogueStateTracker.from_events("carried", history, DOMAIN.slots)
         expected_applied, expected_states = rasa_results(tracker, False)
         assert tracker.applied_events() == expected_applied
         assert tracker.past_states(DOMAIN) == expected_states
-    assert len(recomputed) == 1 + 8  # the first turn, and each turn after a masked number
+    # The first turn; after each of the 8 masked numbers, the re-read history and its temporary branch.
+    assert len(recomputed) == 1 + 2 * 8
 
 
 def test_a_form_named_for_the_first_time_is_folded_by_rasa(installed):

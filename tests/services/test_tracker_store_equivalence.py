@@ -123,3 +123,26 @@ def test_the_cache_is_bounded_by_events():
     assert recent.get("b") is None and recent.get("a") and recent.get("c") and recent.held == 10
     recent.put("d", 4, tuple(range(11)))  # larger than the whole cache: not kept
     assert recent.get("d") is None and recent.held == 10
+
+
+def test_copies_read_back_are_marked_with_the_events_written_unless_masked(tmp_path):
+    """bot/tracker_history.py carries a conversation's history on through the store's cached copies:
+    each copy whose stored form is the event's own points to it; a masked one (an ID number) does not."""
+    from bot.tracker_history import COPY_OF
+
+    store = store_at(f"sqlite:///{tmp_path / 'trackers.db'}")
+    sender = f"marks-{uuid.uuid4().hex[:12]}"
+
+    async def run():
+        tracker = DialogueStateTracker(sender, DOMAIN.slots)
+        tracker.update_with_events(turn(0), DOMAIN)
+        await store.save(tracker)
+        tracker = await store.retrieve(sender)  # from the database: the cache starts here
+        live = turn(1)
+        tracker.update_with_events(live, DOMAIN)
+        await store.save(tracker)
+        return live, store.recent.get(sender)[1][-len(live):]
+
+    live, cached = asyncio.run(run())
+    assert [getattr(copy, COPY_OF, None) is event for copy, event in zip(cached, live)] == [
+        False, True, True, True, True]  # the message carries an ID number, masked on the way in
