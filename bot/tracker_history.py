@@ -37,7 +37,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-CONVERSATIONS = 500   # remembered at a time, least recently used first out (about 25 KB for 10 turns)
+CONVERSATIONS = 100   # remembered at a time, least recently used first out: each holds its events
+                      # (about 170 KB for a 10-turn conversation), so this bounds the memory to some 20 MB
 COPY_OF = "_policybot_copy_of"
 BRANCHES = 2          # histories remembered per conversation: Rasa also folds temporary trackers
                       # (a form's, the slot validation's) that add events the conversation never keeps
