@@ -90,6 +90,30 @@ def _case_update(tracker: Tracker, measure: str) -> Dict[str, Any]:
     return found if set(found) - WHO_ASKS or declares(conversation.text(tracker)) else {}
 
 
+def _told_while_unclear(tracker: Tracker, candidates: List[str]) -> Dict[str, Any]:
+    """Facts of the case told in a message that names no one measure ("农民工合同到期了有啥补助", "我们是做
+    软件的中型企业"): what the candidates' rules would take from it, where they agree, kept so that the
+    check after the choice does not ask for them again."""
+    known = conversation.facts(tracker)
+    taken: Dict[str, Any] = dict(conversation.unambiguous_facts(tracker))
+    disagreed = set()
+    for measure in candidates:
+        for key, value in _case_facts(tracker, measure, known).items():
+            if key in taken and taken[key] != value:
+                disagreed.add(key)
+            taken.setdefault(key, value)
+    return {key: value for key, value in taken.items() if key not in disagreed and key not in known}
+
+
+def _keep(tracker: Tracker, told: Dict[str, Any]) -> List[Dict]:
+    """Events adding facts told to what is known, as answered (never asked again)."""
+    if not told:
+        return []
+    answered = conversation.answered(tracker)
+    return [SlotSet("facts", {**conversation.facts(tracker), **told}),
+            SlotSet("answered_facts", answered + [key for key in told if key not in answered])]
+
+
 def _new_dialogue(facts: Dict[str, Any], form: str) -> List[Dict]:
     """Events that start a question-asking form afresh, keeping what is already known about the user."""
     return [SlotSet("facts", facts), SlotSet("skipped_facts", []), SlotSet("pending_fact", None),
@@ -164,7 +188,8 @@ class ActionRespond(Action):
             topic = next((kb().topics[t] for t in conversation.entity_values(tracker, "topic")), None)
             dispatcher.utter_message(**clarify_reply(decision.candidates, decision.aspect,
                                                      topic.question if topic else None))
-            return [SlotSet("clarify_candidates", decision.candidates), SlotSet("clarify_aspect", decision.aspect)]
+            return [SlotSet("clarify_candidates", decision.candidates), SlotSet("clarify_aspect", decision.aspect),
+                    *_keep(tracker, _told_while_unclear(tracker, decision.candidates))]
         if decision.kind == "out_of_scope":
             dispatcher.utter_message(**handoff.with_offer(
                 out_of_scope_reply(conversation.entity_values(tracker, "out_of_scope")), tracker))
