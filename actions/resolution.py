@@ -245,6 +245,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     if members:
         if len(members) == 1:
             return Decision("answer", members[0], answer_aspect, self_check=check)
+        if out_of_scope_terms and not only_in_passing(out_of_scope_terms):
+            # "那住房公积金能缓交不": the generic word (缓缴) is said of a subject outside the notice.
+            return Decision("out_of_scope")
         if context_measure in members and (_short_follow_up(text) or not vague):
             # "费率降了多少" about 降工伤费率, "缓缴期间滞纳金还收不收" about 养老保险费缓缴: the measure under
             # discussion is one of those the words name.
