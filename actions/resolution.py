@@ -29,6 +29,8 @@ from policies_kb.schema import ASPECTS
 ASK_PREFIX = "ask_"
 SMALLTALK = ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff")
 CONVERSATIONAL = ("affirm", "deny", "stop", "inform")  # replies that only make sense inside a dialogue
+FAREWELL = re.compile(r"拜拜|再见|回见|回头见|\bbye\b|byebye|goodbye|88$", re.IGNORECASE)
+FAREWELL_MAX_LENGTH = 12  # a leave-taking, not a question that happens to end with one
 CONFIDENT = 0.55          # below this the classifier's measure is not trusted on its own
 TORN_MARGIN = 0.25        # top two measures closer than this (and the second above SECOND_FLOOR): ask
 SECOND_FLOOR = 0.2
@@ -199,6 +201,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     classified = scored[0] if scored else (None, 0.0)
     own_aspect = aspect
     by_amount = amount_candidates(text) if not measures and not context_measure else []
+    if FAREWELL.search(text) and len(text) <= FAREWELL_MAX_LENGTH and not measures and not topics:
+        return Decision("smalltalk", smalltalk="goodbye")  # "谢谢，拜拜", "ok bye": the thanks is in the goodbye
     if intent in CONVERSATIONAL and not measures and not topic_candidates(topics) and own_aspect is None \
             and len(by_amount) < 2:
         return Decision("acknowledge")

@@ -158,7 +158,23 @@ def stated_facts(text: str) -> List[StatedFact]:
     statements = [s for s in _statements(text)
                   if not _overlaps((s.start, s.end), [(n.start, n.end) for n in numbers
                                                       if set(n.candidates) & set(s.candidates)])]
-    return sorted(numbers + statements, key=lambda fact: fact.start)
+    return sorted(numbers + statements + _without_work(text, statements), key=lambda fact: fact.start)
+
+
+# "被辞了", "把我裁了": dismissed, said of oneself, also says there is no job now, unless the text says what
+# the work situation is ("被辞退了，现在在新单位上班"). A unit's layoffs ("公司裁员了") say nothing of the speaker.
+DISMISSED_ONESELF = re.compile(r"被(?:单位|公司|厂里|厂子|老板|用人单位)?(?:辞退|辞了|辞掉|裁|开除|开了|解雇|劝退|优化)"
+                               r"|把(?:我|俺)(?:给)?(?:辞|裁|开)")
+
+
+def _without_work(text: str, statements: List[StatedFact]) -> List[StatedFact]:
+    if any("employment_status" in fact.candidates for fact in statements):
+        return []
+    dismissed = [fact for fact in statements if fact.candidates == ("involuntary_separation",) and fact.value is True]
+    if not dismissed or not DISMISSED_ONESELF.search(text):
+        return []
+    fact = dismissed[0]
+    return [StatedFact("employment_status", ("employment_status",), "unemployed", fact.start, fact.end, fact.text)]
 
 
 def resolve(mentions: Iterable[Dict[str, Any]], reads: Iterable[str], prefer: Iterable[str] = ()) -> Dict[str, Any]:

@@ -29,7 +29,8 @@ SENTENCE_CASES = [
     ("社保连续交了两年半", "pension_deferral", {"continuous_contribution_months": 30}),
     ("在厂里干了两年零两个月", "migrant_lump_sum", {"continuous_work_months": 26}),
     ("我是自己辞职的", "unemployment_benefit", {"involuntary_separation": False}),
-    ("不是自己辞职，是被公司裁员了", "unemployment_benefit", {"involuntary_separation": True}),
+    ("不是自己辞职，是被公司裁员了", "unemployment_benefit", {"involuntary_separation": True,
+                                                         "employment_status": "unemployed"}),
     ("之前没创过业", "startup_subsidy", {"first_startup": True}),
     ("今年领过两回了", "skill_upgrade_subsidy", {"skill_subsidy_claims_this_year": 2}),
     ("四个人合伙创业", "startup_loan", {"partners": 4}),
@@ -130,7 +131,21 @@ def test_every_cue_names_a_catalogued_fact():
 
 def test_one_phrase_two_facts():
     assert facts("我被单位辞退了", "migrant_lump_sum") == {"contract_ended_or_terminated": True}
-    assert facts("我被单位辞退了", "unemployment_benefit") == {"involuntary_separation": True}
+    # Dismissed, said of oneself, also says there is no job now.
+    assert facts("我被单位辞退了", "unemployment_benefit") == {"involuntary_separation": True,
+                                                              "employment_status": "unemployed"}
+
+
+@pytest.mark.parametrize("text, status", [
+    ("俺在超市干了八个月被辞了，能领失业保险金不", "unemployed"),
+    ("那要是下个月被裁了呢", "unemployed"),
+    ("公司裁员把我裁了", "unemployed"),
+    ("我被辞退了，现在在新单位上班", "employed"),   # the work situation said: that is read instead
+    ("公司裁员了，裁了5个", None),                  # a unit's layoffs say nothing of the speaker
+])
+def test_dismissed_oneself_means_no_job_now(text, status):
+    found = {f.candidates[0]: f.value for f in stated_facts(normalise(text)) if f.candidates}
+    assert found.get("employment_status") == status
 
 
 def test_a_fact_stated_opens_the_question_it_makes_the_rule_ask():
