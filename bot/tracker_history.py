@@ -190,4 +190,4 @@ def uninstall() -> None:
     forget()
 
 
-__all__ = ["CONVERSATIONS", "applied_events", "forget", "install", "past_states", "uninstall"]
+__all__ = ["CONVERSATIONS", "applied_events", "forget", "install", "mark_copy", "past_states", "uninstall"]
