@@ -243,6 +243,15 @@ class ActionRespond(Action):
             dispatcher.utter_message(**answer_reply(reply))
             for also in conversation.entity_values(tracker, "aspect_also")[:2]:  # "怎么领？要带什么材料？"
                 dispatcher.utter_message(**answer_reply(answer(measure, also, day)))
+        if not start_check and described and may_judge and reply.in_force and aspect not in JUDGED_ASPECTS:
+            # "失业补助金怎么申请？我失业金上个月就领完了…": the aspect asked is answered; when what the person
+            # told decides the case, the verdict follows (no questions: they asked something else).
+            result = check(measure, {**known, **kept}, day)
+            if result.status in ("eligible", "not_eligible"):
+                told = "；".join(describe(key, value) for key, value in stated.items())
+                dispatcher.utter_message(text=f"另外，按您说的情况（{told}）：")
+                dispatcher.utter_message(**eligibility_reply(result))
+                return events + [SlotSet("last_check", measure)]
         if not start_check and not reply.in_force and aspect in JUDGED_ASPECTS and may_judge \
                 and tracker.get_slot("last_check") != measure:
             # "稳岗返还今年还有没有", "吸纳就业补贴那个": the measure has ended on the day asked; say so as a

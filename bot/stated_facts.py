@@ -152,7 +152,7 @@ PER_MONTH = re.compile(r"(?<=[万千百元块])一个月")
 def stated_facts(text: str) -> List[StatedFact]:
     """Every fact the (normalised) text states, in reading order."""
     text = PER_MONTH.sub("每个月", text)
-    numbers = _numbers(text)
+    numbers = _with_totals(_numbers(text))
     # A number's words may also state another fact ("都签了两年合同": the length, and a contract of a year
     # or more); a statement of the same fact as a number there is left to the number.
     statements = [s for s in _statements(text)
@@ -161,10 +161,21 @@ def stated_facts(text: str) -> List[StatedFact]:
     return sorted(numbers + statements + _without_work(text, statements), key=lambda fact: fact.start)
 
 
-# "被辞了", "把我裁了": dismissed, said of oneself, also says there is no job now, unless the text says what
-# the work situation is ("被辞退了，现在在新单位上班"). A unit's layoffs ("公司裁员了") say nothing of the speaker.
+def _with_totals(numbers: List[StatedFact]) -> List[StatedFact]:
+    """A total ("加一块是二十六个月") stands for the parts said beside it: the parts are dropped."""
+    totals = [n for n in numbers if n.role == "total_duration"]
+    if not totals:
+        return numbers
+    summed = set(totals[0].candidates)
+    return [n for n in numbers if n is totals[0] or not set(n.candidates) & summed]
+
+
+# "被辞了", "把我裁了", "老板不干了店关了": dismissed (or the workplace closed), said of oneself, also says there
+# is no job now, unless the text says what the work situation is ("被辞退了，现在在新单位上班"). A unit's
+# layoffs ("公司裁员了") say nothing of the speaker.
 DISMISSED_ONESELF = re.compile(r"被(?:单位|公司|厂里|厂子|老板|用人单位)?(?:辞退|辞了|辞掉|裁|开除|开了|解雇|劝退|优化)"
-                               r"|把(?:我|俺)(?:给)?(?:辞|裁|开)")
+                               r"|把(?:我|俺)(?:给)?(?:辞|裁|开)|让我走|叫我走|不要我|老板不干了"
+                               r"|(?:店|厂|厂子|公司|单位|饭店|饭馆|超市)(?:也)?(?:关了|关门了|倒闭了|黄了|破产了)")
 
 
 def _without_work(text: str, statements: List[StatedFact]) -> List[StatedFact]:

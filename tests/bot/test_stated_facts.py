@@ -95,7 +95,8 @@ SENTENCE_CASES = [
     ("失业金一天都没领过", "unemployment_allowance", {"unemployment_benefit_expired": False}),
     ("今年也是第一次", "skill_upgrade_subsidy", {"skill_subsidy_claims_this_year": 0}),
     ("税一直按时报着", "startup_subsidy", {"tax_filed_normally": True}),
-    ("单位倒闭了，不是我自己要走的", "unemployment_benefit", {"involuntary_separation": True}),
+    ("单位倒闭了，不是我自己要走的", "unemployment_benefit", {"involuntary_separation": True,
+                                                      "employment_status": "unemployed"}),
     ("失业险还没给他们交", "job_expansion_subsidy", {"graduates_unemployment_insured": False}),
     ("三项社保一分钱没欠过", "injury_deferral", {"has_social_insurance_arrears": False}),
     ("我是旗人社局的", "skills_training_subsidy", {"org_type": "government_department", "is_district_hrss_department": True}),
@@ -142,10 +143,22 @@ def test_one_phrase_two_facts():
     ("公司裁员把我裁了", "unemployed"),
     ("我被辞退了，现在在新单位上班", "employed"),   # the work situation said: that is read instead
     ("公司裁员了，裁了5个", None),                  # a unit's layoffs say nothing of the speaker
+    ("我在饭店干活，老板不干了店关了", "unemployed"),  # the workplace closed
+    ("要是公司先提出来让我走的呢", "unemployed"),
 ])
 def test_dismissed_oneself_means_no_job_now(text, status):
     found = {f.candidates[0]: f.value for f in stated_facts(normalise(text)) if f.candidates}
     assert found.get("employment_status") == status
+
+
+@pytest.mark.parametrize("text, months", [
+    ("前面那个单位还交了一年半呢，加一块是二十六个月", 26),   # the total, not the part said before it
+    ("失业保险一共交了三年", 36),
+    ("社保交了两年", 24),
+])
+def test_a_total_stands_for_its_parts(text, months):
+    durations = [f.value for f in stated_facts(normalise(text)) if "unemployment_insurance_months" in f.candidates]
+    assert durations == [months]
 
 
 def test_a_fact_stated_opens_the_question_it_makes_the_rule_ask():
