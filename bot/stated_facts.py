@@ -158,7 +158,22 @@ def stated_facts(text: str) -> List[StatedFact]:
     statements = [s for s in _statements(text)
                   if not _overlaps((s.start, s.end), [(n.start, n.end) for n in numbers
                                                       if set(n.candidates) & set(s.candidates)])]
-    return sorted(numbers + statements + _without_work(text, statements), key=lambda fact: fact.start)
+    return sorted(numbers + statements + _without_work(text, statements) + _as_organisation(statements),
+                  key=lambda fact: fact.start)
+
+
+# "我们是一家职业技能培训学校", "我是达茂旗人社局的": a unit speaking of itself asks as an organisation.
+UNIT_FACTS = {"is_training_institution", "incubator_or_platform", "is_district_hrss_department"}
+WE = re.compile(r"^(?:我们|咱们|俺们|我司|本公司)")
+
+
+def _as_organisation(statements: List[StatedFact]) -> List[StatedFact]:
+    if any("applicant" in fact.candidates for fact in statements):
+        return []
+    units = [fact for fact in statements if fact.value is not False and fact.candidates and (
+        fact.candidates[0] in UNIT_FACTS or (fact.candidates[0] == "org_type" and WE.search(fact.text)))]
+    return [StatedFact("applicant", ("applicant",), "organisation", fact.start, fact.end, fact.text)
+            for fact in units[:1]]
 
 
 def _with_totals(numbers: List[StatedFact]) -> List[StatedFact]:

@@ -95,7 +95,8 @@ def test_metadata_date_replays_2022_and_is_remembered(dispatcher):
                                               metadata=TODAY_2022))
     assert custom_payloads(dispatcher)[0]["in_force"] is True
     assert slot_events(events)["as_of"] == "2022-09-01"
-    assert slot_events(events)["facts"] == {"org_type": "enterprise"}  # "我们公司": a company is an enterprise
+    # "我们公司": a company is an enterprise, and the company is asking
+    assert slot_events(events)["facts"] == {"org_type": "enterprise", "applicant": "organisation"}
     assert followups(events) == ["eligibility_form"]
 
 

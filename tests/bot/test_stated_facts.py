@@ -19,7 +19,7 @@ def facts(text, measure=None):
 # Sentences with the facts they state (also read by scripts/compare_numerals.py).
 SENTENCE_CASES = [
     ("我们厂参保的有60来号人，去年裁了3个，稳岗返还能拿吗？", "job_retention_refund",
-     {"org_type": "enterprise", "insured_employees": 60, "layoffs_last_year": 3}),
+     {"org_type": "enterprise", "insured_employees": 60, "layoffs_last_year": 3, "applicant": "organisation"}),
     ("二十来个人参保，去年裁了三个", "job_retention_refund", {"insured_employees": 20, "layoffs_last_year": 3}),
     ("三十几个员工，开了两个，走了5个", "job_retention_refund", {"insured_employees": 30, "layoffs_last_year": 2}),
     ("分公司那边25个人，裁了5个", "job_retention_refund", {"insured_employees": 25, "layoffs_last_year": 5}),
@@ -48,10 +48,11 @@ SENTENCE_CASES = [
      {"same_certificate_claimed_before": False, "skill_subsidy_claims_this_year": 0}),
     ("评估评上了第一档", "startup_service_subsidy", {"service_rating_tier": "tier1"}),
     ("我们是三个战友合伙", "startup_loan", {"partners": 3}),
-    ("我们是个20人的小公司", "job_retention_refund", {"insured_employees": 20, "org_type": "enterprise"}),
+    ("我们是个20人的小公司", "job_retention_refund", {"insured_employees": 20, "org_type": "enterprise",
+                                                  "applicant": "organisation"}),
     ("我就是个普通上班族，不属于退役军人失业人员那些", "startup_subsidy", {"startup_person_category": "other"}),
     ("我们这儿也不算疫情严重地区", "unemployment_deferral", {"severe_epidemic_area": False}),
-    ("我们是做冷链运输的物流公司", "job_retention_refund", {"org_type": "enterprise"}),
+    ("我们是做冷链运输的物流公司", "job_retention_refund", {"org_type": "enterprise", "applicant": "organisation"}),
     ("我们律师事务所去年一个人也没裁", "job_retention_refund", {"org_type": "social_org", "layoffs_last_year": 0}),
     ("走了十来个，裁员的只有3个", "job_retention_refund", {"layoffs_last_year": 3}),
     ("新员工都签的两年合同", "startup_loan", {"new_hires_contract_1y": True}),
@@ -99,7 +100,8 @@ SENTENCE_CASES = [
                                                       "employment_status": "unemployed"}),
     ("失业险还没给他们交", "job_expansion_subsidy", {"graduates_unemployment_insured": False}),
     ("三项社保一分钱没欠过", "injury_deferral", {"has_social_insurance_arrears": False}),
-    ("我是旗人社局的", "skills_training_subsidy", {"org_type": "government_department", "is_district_hrss_department": True}),
+    ("我是旗人社局的", "skills_training_subsidy", {"org_type": "government_department", "is_district_hrss_department": True,
+                                          "applicant": "organisation"}),
     ("想回山东老家创业", "startup_loan", {"starts_business_in_region": False}),
 ]
 
@@ -196,3 +198,14 @@ def test_no_fact_is_listed_twice_in_the_cues():
 def test_an_a_not_a_question_states_neither():
     assert facts("失业保险交没交我也不清楚", "migrant_lump_sum") == {}
     assert facts("合同签没签我得问问", "graduate_hiring_subsidy") == {}
+
+
+@pytest.mark.parametrize("text, applicant", [
+    ("我们是一家职业技能培训学校，培训补贴我们能申请不", "organisation"),
+    ("我是达茂旗人社局的，想问下提取失业保险基金", "organisation"),
+    ("我们公司参保30人", "organisation"),
+    ("我是厂里的工人，被辞退了", None),     # a worker of a factory asks for himself
+])
+def test_a_unit_speaking_of_itself_asks_as_an_organisation(text, applicant):
+    found = {f.candidates[0]: f.value for f in stated_facts(normalise(text)) if f.candidates}
+    assert found.get("applicant") == applicant
