@@ -109,9 +109,8 @@ def _keep(tracker: Tracker, told: Dict[str, Any]) -> List[Dict]:
     """Events adding facts told to what is known, as answered (never asked again)."""
     if not told:
         return []
-    answered = conversation.answered(tracker)
     return [SlotSet("facts", {**conversation.facts(tracker), **told}),
-            SlotSet("answered_facts", answered + [key for key in told if key not in answered])]
+            SlotSet("answered_facts", _answered_with(tracker, told))]
 
 
 def _new_dialogue(facts: Dict[str, Any], form: str) -> List[Dict]:
@@ -233,9 +232,8 @@ class ActionRespond(Action):
         start_check = start_check or (asks_own_case and may_judge and aspect in JUDGED_ASPECTS)
         # Kept for any later check, so what was said is never asked again ("今年招的" matters to 扩岗补助 too).
         kept = {**{k: v for k, v in conversation.unambiguous_facts(tracker).items() if k not in known}, **stated}
-        if not start_check and kept:
-            answered = conversation.answered(tracker) + [k for k in kept if k not in conversation.answered(tracker)]
-            events += [SlotSet("facts", {**known, **kept}), SlotSet("answered_facts", answered)]
+        if not start_check:
+            events += _keep(tracker, kept)
         if described and start_check:
             # The person described their case: judge it instead of reciting the whole rule.
             dispatcher.utter_message(**case_reply(reply, [describe(key, value) for key, value in stated.items()]))
@@ -273,8 +271,7 @@ class ActionRespond(Action):
             return events + [SlotSet("facts", facts), SlotSet("last_check", measure)]
         if not described:
             dispatcher.utter_message(text=CHECK_INTRO)
-        answered = conversation.answered(tracker) + [key for key in stated if key not in conversation.answered(tracker)]
-        return events + [SlotSet("check_measure", measure), SlotSet("answered_facts", answered),
+        return events + [SlotSet("check_measure", measure), SlotSet("answered_facts", _answered_with(tracker, stated)),
                          *_new_dialogue(facts, "eligibility_form")]
 
     def _start_checkup(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
