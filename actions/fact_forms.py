@@ -42,6 +42,11 @@ def describe(key: str, value: Any) -> str:
     return f"{spec.label}：{shown}"
 
 
+def describe_all(facts: Dict[str, Any]) -> str:
+    """'参保职工人数：30人；上年度裁员人数：2人' — several recorded facts read back in one line."""
+    return "；".join(describe(key, value) for key, value in facts.items())
+
+
 def is_question_intent(intent: Optional[str]) -> bool:
     return (intent or "").startswith("ask_") or intent in QUESTION_INTENTS
 
@@ -184,7 +189,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
                 corrected = dict([target])
             if corrected:
                 facts.update(corrected)
-                dispatcher.utter_message(text="好的，已更正：" + "；".join(describe(k, v) for k, v in corrected.items()) + "。")
+                dispatcher.utter_message(text="好的，已更正：" + describe_all(corrected) + "。")
                 return {"fact_answer": None, "facts": facts,
                         "answered_facts": answered + [key for key in corrected if key not in answered]}
         if pending is None:
@@ -266,7 +271,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         """Record every fact a reply gives; say back the ones that were not the question asked."""
         others = [key for key in stated if key != pending]
         if others:
-            dispatcher.utter_message(text="好的，已记下：" + "；".join(describe(key, stated[key]) for key in others) + "。")
+            dispatcher.utter_message(text="好的，已记下：" + describe_all({key: stated[key] for key in others}) + "。")
         facts.update(stated)
         order = answered + [key for key in stated if key not in answered]
         return {"fact_answer": None, "facts": facts, "answered_facts": order, "failed_fact": None}

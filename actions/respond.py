@@ -16,7 +16,7 @@ from policies_kb.loader import kb
 from policies_kb.numbers import find_number
 
 from . import conversation, handoff
-from .fact_forms import correction_target, describe, is_correction, is_what_if
+from .fact_forms import correction_target, describe, describe_all, is_correction, is_what_if
 from .replies import (answer_reply, cannot_reply, care_reply, case_reply, checkup_reply, clarify_reply,
                       eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
                       verdict_change, which_measure_reply)
@@ -246,7 +246,7 @@ class ActionRespond(Action):
             # told decides the case, the verdict follows (no questions: they asked something else).
             result = check(measure, {**known, **kept}, day)
             if result.status in ("eligible", "not_eligible"):
-                told = "；".join(describe(key, value) for key, value in stated.items())
+                told = describe_all(stated)
                 dispatcher.utter_message(text=f"另外，按您说的情况（{told}）：")
                 dispatcher.utter_message(**eligibility_reply(result))
                 return events + [SlotSet("last_check", measure)]
@@ -302,7 +302,7 @@ class ActionRespond(Action):
             changes = dict([target])
         if measure == "checkup":
             facts = {**before, **changes}
-            changed = "；".join(describe(key, value) for key, value in changes.items())
+            changed = describe_all(changes)
             dispatcher.utter_message(text=f"好的，按“{changed}”重新体检。")
             dispatcher.utter_message(**checkup_reply(checkup(facts, day)))
             return [SlotSet("facts", facts), SlotSet("answered_facts", _answered_with(tracker, changes))]
@@ -314,7 +314,7 @@ class ActionRespond(Action):
         it moved, when it was judged before), else the questions still open."""
         day, before = conversation.as_of(tracker), conversation.facts(tracker)
         facts = {**before, **changes}
-        changed = "；".join(describe(key, value) for key, value in changes.items())
+        changed = describe_all(changes)
         judged_before = tracker.get_slot("last_check") == measure
         events = [SlotSet("measure", measure), SlotSet("aspect", "conditions"), SlotSet("clarify_candidates", None),
                   SlotSet("answered_facts", _answered_with(tracker, changes))]
