@@ -82,6 +82,27 @@ def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[
     return resolution.stated_facts(tracker.latest_message, measure, known, as_of(tracker), prefer)
 
 
+def remembered_facts(tracker: Tracker, measure: str, known: Dict[str, Any]) -> Dict[str, Any]:
+    """Facts stated earlier in the conversation that no check took then, as `measure`'s rule reads them: "一共五个人"
+    said in a check of the rate cut is the insured headcount when the conversation moves on to 稳岗返还. The
+    latest statement of a fact wins; what is known (answered, corrected) wins over all of them."""
+    mentions = []
+    for event in reversed(tracker.events[:-1] if tracker.events else []):
+        if event.get("event") == "user":
+            mentions += [e for e in (event.get("parse_data") or {}).get("entities") or []
+                         if e.get("entity") == "stated_fact"]
+    if not mentions:
+        return {}
+    found = resolution.resolve_stated(mentions, rule_reads(measure, known))
+    return {key: value for key, value in found.items() if key not in known}
+
+
+def learned_answer(tracker: Tracker, key: str) -> Any:
+    """What the learned fact reader says the latest message says of fact `key` (None: nothing)."""
+    return next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "learned_answer" and e.get("role") == key), None)
+
+
 def unambiguous_facts(tracker: Tracker) -> Dict[str, Any]:
     return resolution.unambiguous_facts(tracker.latest_message, as_of(tracker))
 

@@ -67,14 +67,20 @@ def is_correction(text: str) -> bool:
     return bool(CORRECTION.search(text)) and bool(CORRECTION_LEAD.sub("", text).strip(" 。.!！"))
 
 
-def parse_answer(key: str, text: str, intent: Optional[str]) -> Any:
-    """The value of fact `key` in a reply; FactError when the reply does not give one."""
+def parse_answer(key: str, text: str, intent: Optional[str], learned: Optional[Any] = None) -> Any:
+    """The value of fact `key` in a reply; FactError when the reply does not give one. `learned`: what the
+    learned reader says the reply says of the fact, taken when the plain words (是, 没有) do not say."""
     value = CORRECTION_LEAD.sub("", text) or text
     if kb().facts[key].type == "bool":
         if intent in AFFIRM_INTENTS:
             return True
         if intent in DENY_INTENTS:
             return False
+        plain = parse_bool(value, loose=False)
+        if plain is not None:
+            return plain
+        if isinstance(learned, bool):
+            return learned  # "工资都开不出来": a 不 in the sentence, but a yes to "存款是否不足"
         # "这个补贴有什么条件" must not count as "有": sentences are read loosely only when not a question.
         answer = parse_bool(value, loose=not is_question_intent(intent))
         if answer is None:
@@ -210,6 +216,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         switched = self.switch_to(tracker) if question_like and not REFUSAL.search(text) else None
         if switched:
             # "那工伤保险也能一起缓吗": the same case, judged for the other measure; nothing known is asked again.
+            facts.update(conversation.remembered_facts(tracker, switched, facts))
             facts.update(conversation.stated_facts(tracker, switched, facts))
             dispatcher.utter_message(text=f"好的，按您已经说过的情况，接着看“{kb().measure(switched).name}”。")
             return {"fact_answer": None, "facts": facts, "check_measure": switched, "measure": switched,
@@ -240,7 +247,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
                 raise FactError("a question about a measure")
             if asks_how(tracker, text):
                 raise FactError("a question about applying")  # "失业金怎么领？" does not answer 就业状态
-            value = parse_answer(pending, text, intent)
+            value = parse_answer(pending, text, intent, conversation.learned_answer(tracker, pending))
         except FactError:
             if question_like or self._is_question(tracker, intent) or asks_how(tracker, text):
                 # A question in the middle of the check: answer it, then the form asks its question again.

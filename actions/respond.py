@@ -239,8 +239,8 @@ class ActionRespond(Action):
             dispatcher.utter_message(**case_reply(reply, [describe(key, value) for key, value in stated.items()]))
         else:
             dispatcher.utter_message(**answer_reply(reply))
-            for also in conversation.entity_values(tracker, "aspect_also")[:2]:  # "怎么领？要带什么材料？"
-                dispatcher.utter_message(**answer_reply(answer(measure, also, day)))
+            for also in [a for a in conversation.entity_values(tracker, "aspect_also") if a != aspect][:2]:
+                dispatcher.utter_message(**answer_reply(answer(measure, also, day)))  # "怎么领？要带什么材料？"
         if not start_check and described and may_judge and reply.in_force and aspect not in JUDGED_ASPECTS:
             # "失业补助金怎么申请？我失业金上个月就领完了…": the aspect asked is answered; when what the person
             # told decides the case, the verdict follows (no questions: they asked something else).
@@ -263,7 +263,11 @@ class ActionRespond(Action):
         # Only named values this rule reads: "开饭馆" names an industry, which says nothing to a founder's loan.
         reads = facts_read(measure, known)
         named = {key: value for key, value in conversation.mentioned_facts(tracker).items() if key in reads}
-        facts = {**named, **known, **kept}
+        remembered = {key: value for key, value in conversation.remembered_facts(tracker, measure, known).items()
+                      if key not in named and key not in kept}
+        if remembered:
+            dispatcher.utter_message(text=f"按您前面说过的情况（{describe_all(remembered)}）一并判断。")
+        facts = {**remembered, **named, **known, **kept}
         if not reply.in_force:
             # The verdict on the day is "ended"; with facts given, also what they would have given.
             result = check(measure, facts, day)
@@ -313,7 +317,7 @@ class ActionRespond(Action):
         """The case under discussion with these facts added or changed: the verdict when they decide it (and how
         it moved, when it was judged before), else the questions still open."""
         day, before = conversation.as_of(tracker), conversation.facts(tracker)
-        facts = {**before, **changes}
+        facts = {**conversation.remembered_facts(tracker, measure, before), **before, **changes}
         changed = describe_all(changes)
         judged_before = tracker.get_slot("last_check") == measure
         events = [SlotSet("measure", measure), SlotSet("aspect", "conditions"), SlotSet("clarify_candidates", None),

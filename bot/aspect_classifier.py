@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-import numpy as np
 import yaml
 
+from bot.ngram_scoring import NgramScorer
 from bot.text import normalise
 from bot.understanding import Understanding, understand
 from policies_kb.schema import ASPECTS
@@ -100,11 +100,12 @@ class AspectModel:
         return self
 
     def probabilities(self, text: str, found: Optional[Understanding] = None) -> Dict[str, float]:
-        """The pipeline's predict_proba for one message, computed directly: scikit-learn's input checks
-        and sparse-matrix set-up cost about 1.7 ms a message, most of the classifier's time in a turn,
-        for a sum over the message's few dozen n-grams (tests compare both on the held-out questions)."""
+        """The pipeline's predict_proba for one message, computed directly (bot/ngram_scoring.py; tests
+        compare both on the held-out questions)."""
         if self._scorer is None:
-            self._scorer = _OneMessageScorer(self.pipeline)
+            vectorizer, regression = self.pipeline.steps[0][1], self.pipeline.steps[-1][1]
+            assert len(regression.classes_) > 2  # multinomial softmax (a binary model uses a sigmoid)
+            self._scorer = NgramScorer(vectorizer, regression.coef_, regression.intercept_, regression.classes_)
         return self._scorer.probabilities(masked(text, found))
 
     def pipeline_probabilities(self, text: str, found: Optional[Understanding] = None) -> Dict[str, float]:
@@ -112,42 +113,10 @@ class AspectModel:
         scores = self.pipeline.predict_proba([masked(text, found)])[0]
         return {aspect: float(p) for aspect, p in zip(self.pipeline.classes_, scores)}
 
-    _scorer: Optional["_OneMessageScorer"] = None  # built on first use, after unpickling; never pickled
+    _scorer: Optional[NgramScorer] = None  # built on first use, after unpickling; never pickled
 
     def __getstate__(self):
         return {key: value for key, value in self.__dict__.items() if key != "_scorer"}
-
-
-class _OneMessageScorer:
-    """TF-IDF (sublinear tf, l2 norm) and multinomial logistic regression for one text, as scikit-learn
-    computes them, without building matrices."""
-
-    def __init__(self, pipeline):
-        vectorizer, regression = pipeline.steps[0][1], pipeline.steps[-1][1]
-        assert vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2"
-        assert len(regression.classes_) > 2  # multinomial softmax (a binary model uses a sigmoid)
-        self.analyse = vectorizer.build_analyzer()
-        self.vocabulary = vectorizer.vocabulary_
-        self.idf = vectorizer.idf_
-        self.weights = np.ascontiguousarray(regression.coef_.T)  # one row of class weights per n-gram
-        self.intercept = regression.intercept_
-        self.classes = [str(c) for c in regression.classes_]
-
-    def probabilities(self, text: str) -> Dict[str, float]:
-        counts: Dict[int, int] = {}
-        for gram in self.analyse(text):
-            column = self.vocabulary.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        scores = self.intercept.copy()
-        if counts:
-            columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * self.idf[columns]
-            values /= np.sqrt(values @ values)
-            scores += values @ self.weights[columns]
-        scores = np.exp(scores - scores.max())
-        scores /= scores.sum()
-        return {aspect: float(p) for aspect, p in zip(self.classes, scores)}
 
 
 def combine(found: Understanding, probabilities: Dict[str, float], policy_question: bool,

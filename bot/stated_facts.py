@@ -20,11 +20,12 @@ from policies_kb.numbers import parse_months, parse_number
 
 CUES_PATH = Path(__file__).parent / "stated_facts.yml"
 # A number as people write it, with its approximations: 60来, 三十几, 4万多, 1.8万, 两千五.
-NUMBER = (r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千])(?:[\d.零〇一二两三四五六七八九十百千万亿]|个(?=亿))*"
+NUMBER = (r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千俩仨])(?:[\d.零〇一二两三四五六七八九十百千万亿]|个(?=亿))*"
           r"(?:来|多|几|余)?(?:万多|万|亿)?")
-DURATION = (r"(?:(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)(?:个)?(?:年半?|周年)(?:零?(?:\d+|[一二两三四五六七八九十]+)个?月)?"
+DURATION = (r"(?:(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十]+(?:点[零一二两三四五六七八九])?)(?:来|多|几)?(?:个)?(?:年半?|周年)(?:零?(?:\d+|[一二两三四五六七八九十]+)个?月)?"
             r"|(?:\d+|[一二两三四五六七八九十]+)个?(?:来|多)?月|半年)(?:多)?")
-NEGATED = re.compile(r"(?:不是|并非|没有|并不是|不属于|不算)$")
+# Said as not so ("没出过中高风险地区", "根本没法正常营业"): the phrase after it is not stated.
+NEGATED = re.compile(r"(?:不是|并非|没|没有|并不是|不属于|不算|未|从未|没法|无法|不能|没办法)$")
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def cues() -> dict:
 def _compile(pattern: str) -> re.Pattern:
     # A number followed by 年/月 is a duration, not a count or a sum ("失业保险交了三年").
     # The number is read whole: "交了十一个月" is not 10 followed by "一个月".
-    whole_number = f"(?P<n>{NUMBER})(?![\\d.零〇一二两三四五六七八九十百千万亿])(?!\\s*(?:个?月|年|周|岁|天))"
+    whole_number = f"(?P<n>{NUMBER})(?![\\d.零〇一二两三四五六七八九十百千万亿])(?![来多几余]?\\s*(?:个?月|年|周|岁|天|块儿|起))"
     return re.compile(pattern.replace("{N}", whole_number).replace("{D}", f"(?P<d>{DURATION})"))
 
 
@@ -71,8 +72,13 @@ def _value(kind: str, match: re.Match) -> Optional[float]:
     if kind in ("number", "plus_one"):
         number = _number(match.group("n"))
         return number + 1 if kind == "plus_one" and number is not None else number
-    months = parse_months(match.group("d").rstrip("多"))
-    return months / 12 if kind == "years" else months
+    months = duration_months(match.group("d"))
+    return round(months / 12, 4) if kind == "years" else months
+
+
+def duration_months(text: str) -> float:
+    """A duration as people say it, in months: 十来年 and 三年多 are read as ten and three years."""
+    return parse_months(re.sub(r"(?:来|多|几)(?=个|年|周|$)", "", text))
 
 
 def _overlaps(span: Tuple[int, int], taken: Iterable[Tuple[int, int]]) -> bool:
@@ -186,20 +192,25 @@ def _with_totals(numbers: List[StatedFact]) -> List[StatedFact]:
 
 
 # "被辞了", "把我裁了", "老板不干了店关了": dismissed (or the workplace closed), said of oneself, also says there
-# is no job now, unless the text says what the work situation is ("被辞退了，现在在新单位上班"). A unit's
+# is no job now (and so does "我是自己辞职的"), unless the text says what the work situation is ("被辞退了，现在在新单位上班"). A unit's
 # layoffs ("公司裁员了") say nothing of the speaker.
 DISMISSED_ONESELF = re.compile(r"被(?:单位|公司|厂里|厂子|老板|用人单位)?(?:辞退|辞了|辞掉|裁|开除|开了|解雇|劝退|优化)"
                                r"|把(?:我|俺)(?:给)?(?:辞|裁|开)|让我走|叫我走|不要我|老板不干了"
                                r"|(?:店|厂|厂子|公司|单位|饭店|饭馆|超市)(?:也)?(?:关了|关门了|倒闭了|黄了|破产了)")
 
 
+# "我是自己辞职的", "我辞职了": left of one's own accord, said of oneself, says the same.
+RESIGNED_ONESELF = re.compile(r"(?:我|俺|本人)(?:是|已经|刚)?(?:自己|主动)?(?:辞职|辞的职|辞了职|离职|离的职|不干了)")
+
+
 def _without_work(text: str, statements: List[StatedFact]) -> List[StatedFact]:
     if any("employment_status" in fact.candidates for fact in statements):
         return []
-    dismissed = [fact for fact in statements if fact.candidates == ("involuntary_separation",) and fact.value is True]
-    if not dismissed or not DISMISSED_ONESELF.search(text):
+    left = [fact for fact in statements if fact.candidates == ("involuntary_separation",) and (
+        (fact.value is True and DISMISSED_ONESELF.search(text)) or (fact.value is False and RESIGNED_ONESELF.search(text)))]
+    if not left:
         return []
-    fact = dismissed[0]
+    fact = left[0]
     return [StatedFact("employment_status", ("employment_status",), "unemployed", fact.start, fact.end, fact.text)]
 
 

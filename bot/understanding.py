@@ -209,9 +209,16 @@ def understand(text: str) -> Understanding:
                          aspect_evidence=evidence, more_aspects=_more_aspects(matchers, text, aspect))
 
 
+# "去哪办", "在哪儿申请": where to apply asks both which office and how; the answer gives both.
+WHERE_TO_APPLY = re.compile(r"(?:在|去|到|上|往)(?:哪|哪儿|哪里|哪个地方)(?:去|能|可以)?(?:办|申请|领|报|交|递|申报|办理)")
+
+
 def _more_aspects(matchers: _Matchers, text: str, main: Optional[str]) -> List[str]:
-    """Aspects of the other questions in a message that asks several ("失业金怎么领？要带什么材料？多久到账？")."""
+    """Aspects of the other questions in a message that asks several ("失业金怎么领？要带什么材料？多久到账？"),
+    and the other half of "where to apply" (the office beside the process, or the process beside the office)."""
     questions = [part for part in re.split(r"[？?]", text) if part.strip()]
+    if main in ("process", "office") and WHERE_TO_APPLY.search(text):
+        return ["office" if main == "process" else "process"]
     if main is None or len(questions) < 2:
         return []
     more: List[str] = []

@@ -24,8 +24,9 @@ def test_number_in_words(dispatcher):
 
 def test_yes_no_by_intent_and_by_words(dispatcher):
     assert validate(dispatcher, "对的", "affirm", "involuntary_separation")["facts"] == {"involuntary_separation": True}
+    # Left of one's own accord, said of oneself: no job now either (as 被辞退 below).
     assert validate(dispatcher, "我是自己辞职的，不是被辞退", "inform", "involuntary_separation")["facts"] == {
-        "involuntary_separation": False}
+        "involuntary_separation": False, "employment_status": "unemployed"}
 
 
 def test_enum_by_everyday_name(dispatcher):

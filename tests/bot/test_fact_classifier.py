@@ -1,0 +1,98 @@
+"""The learned fact reader (bot/fact_classifier.py) and its Rasa component: numbers found and labelled as the
+training reads them, the cues keeping priority, and — the point of it — facts read in conversations it was
+not trained on that the cue phrases miss, without reading more wrong ones."""
+import pickle
+from pathlib import Path
+
+import pytest
+
+from bot.components.fact_classifier import learned_entities
+from bot.components.policy_entities import entities_for
+from bot.fact_classifier import (FactModel, NumberMention, Turn, labelled_turns, number_context, number_label,
+                                 number_mentions)
+from bot.text import normalise
+from scripts.evaluate_fact_extraction import score
+
+SETS = Path(__file__).resolve().parents[1] / "conversations"
+TRAIN = [SETS / f"heldout_dialogues{suffix}.yml" for suffix in ("", "_b", "_c", "_d", "_e", "_f")]
+TEST = SETS / "heldout_dialogues_g.yml"
+
+
+@pytest.fixture(scope="module")
+def model() -> FactModel:
+    return FactModel().fit(labelled_turns(TRAIN))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("失业保险交了两年零两个月", [(26, True)]),
+    ("参保的有60来号人，去年裁了3个", [(60, False), (3, False)]),
+    ("三十几个员工，交了4万多", [(30, False), (40000, False)]),
+    ("干了一年半", [(18, True)]),
+    ("2021年停的保", []),                       # a year is not a number of anything
+    ("备付期限二点八年", [(33.6, True)]),
+])
+def test_numbers_and_durations_are_found_whole(text, expected):
+    found = [(round(m.value, 4), m.duration) for m in number_mentions(normalise(text))]
+    assert found == [(pytest.approx(value), duration) for value, duration in expected]
+
+
+def test_a_number_is_labelled_with_the_fact_of_the_same_value_and_kind():
+    facts = {"insured_employees": 60, "layoffs_last_year": 3, "unemployment_insurance_months": 36}
+    assert number_label(NumberMention(0, 2, 60, False), facts) == "insured_employees"
+    assert number_label(NumberMention(0, 2, 3, False), facts) == "layoffs_last_year"
+    assert number_label(NumberMention(0, 2, 36, True), facts) == "unemployment_insurance_months"
+    assert number_label(NumberMention(0, 2, 36, False), facts) == "none"   # 36 people is not 36 months
+    assert number_label(NumberMention(0, 2, 7, False), facts) == "none"
+
+
+def test_on_a_set_it_never_saw_it_reads_more_without_reading_more_wrong(model):
+    """Trained on sets A–F, read set G: the cues with the model read at least 8 points more of the labelled
+    facts, and no more than 3 points of precision are lost (measured: recall 0.678 → 0.797, precision
+    0.820 → 0.816, exactly read turns 64.9% → 70.1%)."""
+    tally = score(model, TEST)
+    cues, both = tally["cues"], tally["cues+learned"]
+    recall = {name: t["tp"] / (t["tp"] + t["fn"]) for name, t in tally.items()}
+    precision = {name: t["tp"] / (t["tp"] + t["fp"]) for name, t in tally.items()}
+    assert recall["cues+learned"] >= recall["cues"] + 0.08
+    assert precision["cues+learned"] >= precision["cues"] - 0.03
+    assert both["exact"] > cues["exact"]
+
+
+def test_cue_facts_keep_priority(model):
+    text = normalise("我们公司没亏，参保的有60来号人")
+    entities = entities_for(text)
+    added = learned_entities(model, text, entities)
+    told = {key for e in entities if e["entity"] == "stated_fact" for key in e["candidates"]}
+    assert {"loss_making", "insured_employees"} <= told
+    assert not any(set(e["candidates"]) & told for e in added)
+    assert all(e["entity"] == "stated_fact" and e["extractor"] == "StatedFactClassifier" for e in added)
+
+
+def test_a_learned_number_is_not_read_where_a_cue_read_one(model):
+    text = normalise("去年裁了3个")
+    entities = entities_for(text)
+    assert not [e for e in learned_entities(model, text, entities) if e["role"] == "learned_number"]
+
+
+def test_the_model_survives_pickling(model):
+    text = normalise("厂里一共在册六十来个人，亏得厉害，账上的钱发不出工资")
+    again = pickle.loads(pickle.dumps(model))
+    assert again.stated_facts(text) == model.stated_facts(text)
+
+
+def test_training_needs_no_more_than_labelled_turns():
+    turns = [Turn("我们厂亏损了", {"loss_making": True}), Turn("我们一直赚钱", {"loss_making": False}),
+             Turn("参保的有20个人", {"insured_employees": 20}), Turn("裁了2个", {"layoffs_last_year": 2})] * 3
+    small = FactModel().fit(turns)
+    assert small.stated_facts("我们亏损了")   # something is learned from a dozen turns
+
+
+def test_direct_scoring_matches_scikit_learn(model):
+    """Both models score one message without scikit-learn's matrices; the numbers are the same."""
+    for turn in labelled_turns([TEST])[:60]:
+        direct, reference = model.topics.probabilities(turn.text), model.topics.sklearn_probabilities(turn.text)
+        assert max(abs(direct[label] - reference[label]) for label in reference) < 1e-5
+        for mention in number_mentions(turn.text):
+            context = number_context(turn.text, mention)
+            direct, reference = model.numbers.probabilities(context), model.numbers.sklearn_probabilities(context)
+            assert max(abs(direct[label] - reference[label]) for label in reference) < 1e-5
