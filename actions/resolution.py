@@ -45,8 +45,9 @@ OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's me
 # "还是" asks "or" ("失业金还是补助金"), not "still" ("领完了还是没找着工作", "裁员还是5个").
 COMPARISON = re.compile(r"区别|不同|不一样|哪个(更|比较)?(好|划算|多|高|合适|钱多)|还是(?![没不\d一二两三四五六七八九十])")
 QUESTION = re.compile(r"[？?吗么]|什么|怎么|怎样|如何|咋|哪|多少|多久|多长时间|几个|能不能|可不可以|是否|有没有")
-# "那工伤保险也能一起缓吗", "还有我的份吗": whether the person's own case qualifies.
-ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[吗么]|能.{0,10}[吗么不]|符合|够不够|有.{0,2}份|算不算|行不行|够条件")
+# "那工伤保险也能一起缓吗", "还有我的份吗", "先给算算": whether (and how much) the person's own case qualifies.
+ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[吗么]|能.{0,10}[吗么不]|符合|够不够|有.{0,2}份|算不算|行不行|够条件"
+                                  r"|(?:给|帮我?|先)算(?:算|一下|一算)|能(?:拿|领|返|补)多少")
 
 
 # What the assistant cannot do, said plainly with where to go instead (actions/replies.py cannot_reply).
@@ -357,6 +358,12 @@ def asked_aspect(message: Dict[str, Any]) -> Optional[str]:
         return asked[0]
     text = message.get("text") or ""
     return english_aspect(text) if LATIN.search(text) else None
+
+
+def aspect_guessed(message: Dict[str, Any]) -> bool:
+    """The aspect is the classifier's guess for a message no phrase placed ("先说养老的" is no question of process)."""
+    return any(e.get("entity") == "aspect" and e.get("decided_by") == "classifier_guess"
+               for e in message.get("entities") or [])
 
 
 def english_follow_up(message: Dict[str, Any]) -> bool:

@@ -20,8 +20,8 @@ from .fact_forms import correction_target, describe, describe_all, is_correction
 from .replies import (answer_reply, cannot_reply, care_reply, case_reply, checkup_reply, clarify_reply,
                       eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
                       verdict_change, which_measure_reply)
-from .resolution import (CRISIS, DISTRESS, ELIGIBILITY_QUESTION, WHEN_TO_APPLY, Decision, cannot_do, decide,
-                         declares, situation_measures)
+from .resolution import (CRISIS, DISTRESS, ELIGIBILITY_QUESTION, WHEN_TO_APPLY, Decision, aspect_guessed, cannot_do,
+                         decide, declares, situation_measures)
 
 # Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
 WHO_ASKS = {"applicant", "org_type"}
@@ -90,6 +90,13 @@ def _case_update(tracker: Tracker, measure: str) -> Dict[str, Any]:
     return found if set(found) - WHO_ASKS or declares(conversation.text(tracker)) else {}
 
 
+def _chosen_aspect(tracker: Tracker) -> str:
+    """The aspect of a choice after a clarifying question: what the reply asks, else what the question asked
+    (a guess of the classifier for a bare choice such as "先说养老的" is not a question)."""
+    asked = None if aspect_guessed(tracker.latest_message) else conversation.aspect(tracker)
+    return asked or tracker.get_slot("clarify_aspect") or "overview"
+
+
 def _told_while_unclear(tracker: Tracker, candidates: List[str]) -> Dict[str, Any]:
     """Facts of the case told in a message that names no one measure ("农民工合同到期了有啥补助", "我们是做
     软件的中型企业"): what the candidates' rules would take from it, where they agree, kept so that the
@@ -139,15 +146,13 @@ class ActionRespond(Action):
         if intent == "choose_measure":
             chosen = conversation.entity_values(tracker, "measure")
             if chosen and kb().find_measure(chosen[0]):
-                aspect = conversation.aspect(tracker) or tracker.get_slot("clarify_aspect")
-                return events + self._answer(dispatcher, tracker, chosen[0], aspect or "overview")
+                return events + self._answer(dispatcher, tracker, chosen[0], _chosen_aspect(tracker), picked=True)
 
         candidates = tracker.get_slot("clarify_candidates") or []
         if candidates:
             picked = _picked_candidate(text, conversation.entity_values(tracker, "measure"), candidates)
             if picked:
-                aspect = conversation.aspect(tracker) or tracker.get_slot("clarify_aspect")
-                return events + self._answer(dispatcher, tracker, picked, aspect or "overview")
+                return events + self._answer(dispatcher, tracker, picked, _chosen_aspect(tracker), picked=True)
 
         if tracker.get_slot("last_check") and (is_what_if(text) or is_correction(text)):
             corrected = self._correct(dispatcher, tracker, text, may_start_dialogue)
@@ -210,9 +215,11 @@ class ActionRespond(Action):
         return []
 
     def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, measure: str, aspect: str,
-                start_check: bool = False, may_judge: bool = True) -> List[Dict]:
+                start_check: bool = False, may_judge: bool = True, picked: bool = False) -> List[Dict]:
         """The answer about one aspect of a measure; with start_check, then the eligibility form. A question
-        that describes the person's case is judged with what it says, whatever aspect it asks."""
+        that describes the person's case is judged with what it says, whatever aspect it asks; so is the
+        choice after a clarifying question (`picked`) when the case was told before it ("我们是做餐饮的公司，
+        社保能缓缴不？" … "先说养老的")."""
         day = conversation.as_of(tracker)
         if aspect == "deadline" and kb().measure(measure).procedure_pending and WHEN_TO_APPLY.search(
                 conversation.text(tracker)):
@@ -228,7 +235,7 @@ class ActionRespond(Action):
         text = conversation.text(tracker)
         # "那一次性留工补助呢" right after a verdict asks the same about another measure.
         same_question = bool(tracker.get_slot("last_check")) and text.rstrip("？?。").endswith("呢") and len(text) <= 16
-        asks_own_case = described or (case_known and (bool(ELIGIBILITY_QUESTION.search(text)) or same_question))
+        asks_own_case = described or (case_known and (bool(ELIGIBILITY_QUESTION.search(text)) or same_question or picked))
         start_check = start_check or (asks_own_case and may_judge and aspect in JUDGED_ASPECTS)
         # Kept for any later check, so what was said is never asked again ("今年招的" matters to 扩岗补助 too).
         kept = {**{k: v for k, v in conversation.unambiguous_facts(tracker).items() if k not in known}, **stated}

@@ -28,7 +28,7 @@ SENTENCE_CASES = [
     ("交了10个月", "unemployment_benefit", {"unemployment_insurance_months": 10}),
     ("社保连续交了两年半", "pension_deferral", {"continuous_contribution_months": 30}),
     ("在厂里干了两年零两个月", "migrant_lump_sum", {"continuous_work_months": 26}),
-    ("我是自己辞职的", "unemployment_benefit", {"involuntary_separation": False}),
+    ("我是自己辞职的", "unemployment_benefit", {"involuntary_separation": False, "employment_status": "unemployed"}),
     ("不是自己辞职，是被公司裁员了", "unemployment_benefit", {"involuntary_separation": True,
                                                          "employment_status": "unemployed"}),
     ("之前没创过业", "startup_subsidy", {"first_startup": True}),
