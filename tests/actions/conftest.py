@@ -1,7 +1,7 @@
 """Trackers for action tests: a user message as the NLU would have parsed it, plus slots."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import pytest
 from rasa_sdk import Tracker
@@ -13,12 +13,17 @@ from bot.text import normalise
 
 def make_tracker(text: str, intent: str = "ask_followup", confidence: float = 0.95,
                  slots: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None,
-                 ranking=None, metadata: Optional[Dict[str, Any]] = None, entities=None) -> Tracker:
+                 ranking=None, metadata: Optional[Dict[str, Any]] = None, entities=None,
+                 earlier: Sequence[str] = ()) -> Tracker:
+    """`earlier`: messages the person sent before this one, as user events with their entities."""
     text = normalise(text)
     latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
               "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
               "entities": entities_for(text) if entities is None else entities, "metadata": metadata or {}}
-    return Tracker("test-user", dict(slots or {}), latest, [], False, None,
+    events = [{"event": "user", "text": normalise(said), "parse_data": {"entities": entities_for(normalise(said))}}
+              for said in earlier]
+    events.append({"event": "user", "text": text, "parse_data": latest})
+    return Tracker("test-user", dict(slots or {}), latest, events, False, None,
                    {"name": active_loop} if active_loop else {}, "action_listen")
 
 

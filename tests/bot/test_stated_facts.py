@@ -103,6 +103,17 @@ SENTENCE_CASES = [
     ("我是旗人社局的", "skills_training_subsidy", {"org_type": "government_department", "is_district_hrss_department": True,
                                           "applicant": "organisation"}),
     ("想回山东老家创业", "startup_loan", {"starts_business_in_region": False}),
+    # Colloquial numerals and approximate years.
+    ("头一回创业，雇了俩小伙子", "startup_subsidy", {"first_startup": True, "jobs_created": 2}),
+    ("跟仨朋友合伙", "startup_loan", {"partners": 3}),
+    ("社保交了十来年", "pension_deferral", {"continuous_contribution_months": 120}),
+    ("失业保险交了二十多年", "unemployment_benefit", {"unemployment_insurance_months": 240}),
+    ("备付期限是二点八年", "skills_training_subsidy", {"ui_fund_reserve_years": 2.8}),
+    # A phrase said as not so.
+    ("今年没出过中高风险地区", "retention_training_subsidy", {"region_had_risk_area_2022": False}),
+    ("停了一个多月，根本没法正常营业", "retention_training_subsidy", {"unable_to_operate_due_to_epidemic": True}),
+    ("账上的钱发工资倒是够", "pension_deferral", {"deposits_below_min_wage_payroll": False}),
+    ("有交失业保险，一共五个人", "job_retention_refund", {"insured_employees": 5}),
 ]
 
 
