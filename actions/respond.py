@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.referrals import only_in_passing
 from policies_kb.answers import answer
 from policies_kb.engine import check, checkup, facts_read
 from policies_kb.loader import kb
@@ -70,6 +71,9 @@ def _stays_on(tracker: Tracker, measure: str) -> bool:
     """Nothing in the message points away from the measure under discussion (another measure, a topic
     that does not include it). A statement's topic words are part of the fact ("单位给交了失业保险")."""
     situation = situation_measures(tracker.latest_message)  # "失业金一天都没领过" states a fact
+    elsewhere = conversation.entity_values(tracker, "out_of_scope")
+    if elsewhere and not only_in_passing(elsewhere):
+        return False  # "那医保单位部分能不能缓着交": the same words, said of a subject outside the notice
     named = [m for m in conversation.entity_values(tracker, "measure") if m not in situation]
     topics = [kb().topics[t] for t in conversation.entity_values(tracker, "topic")]
     return all(m == measure for m in named) and (
