@@ -315,7 +315,9 @@ class FactModel:
     def stated_facts(self, text: str) -> List[StatedFact]:
         """Every fact the model reads in the (normalised) text: statements over the whole text, numbers at
         their place, each number with the facts it may be, most likely first."""
-        found = [StatedFact("learned", (key,), value, 0, len(text), text)
+        # A statement is read from the whole message and has no place in it: an empty span (a measure named in
+        # the message is not thereby inside a statement of the person's situation).
+        found = [StatedFact("learned", (key,), value, 0, 0, "")
                  for key, (value, _) in self.statements(text, STATEMENT_CONFIDENT, STATEMENT_VALUE).items()]
         for mention in number_mentions(text):
             probabilities = self.numbers.probabilities(number_context(text, mention))

@@ -96,3 +96,13 @@ def test_direct_scoring_matches_scikit_learn(model):
             context = number_context(turn.text, mention)
             direct, reference = model.numbers.probabilities(context), model.numbers.sklearn_probabilities(context)
             assert max(abs(direct[label] - reference[label]) for label in reference) < 1e-5
+
+
+def test_the_reader_is_never_trained_on_the_set_kept_for_the_final_score():
+    import yaml
+
+    config = yaml.safe_load((SETS.parents[1] / "bot" / "config.yml").read_text(encoding="utf-8"))
+    [component] = [c for c in config["pipeline"] if c["name"].endswith("StatedFactClassifier")]
+    sets = component["labelled_sets"]
+    assert sets and all((SETS.parents[1] / path).exists() for path in sets)
+    assert not any(path.endswith("heldout_dialogues_h.yml") for path in sets)
