@@ -28,21 +28,27 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 import yaml
 
+from bot.aspect_classifier import masked
 from bot.ngram_scoring import NgramScorer
 from bot.stated_facts import DURATION, NUMBER, StatedFact, cues, duration_months, _number
+from bot.stated_facts import stated_facts as cue_stated_facts
 from bot.text import normalise
+from bot.understanding import Understanding, understand
 from policies_kb.loader import kb
 
 CUE_WEIGHT = 0.5          # a cue phrase as a training example weighs this much (a labelled turn weighs 1)
 MIN_EXAMPLES = 3          # a value needs this many labelled statements before it is learned
-STATEMENT_CONFIDENT = 0.35 # a statement is taken when the message speaks of the fact this likely ...
-STATEMENT_VALUE = 0.6      # ... and says this value of it this likely
+STATEMENT_CONFIDENT = 0.25 # a statement is taken when the message speaks of the fact this likely ...
+STATEMENT_VALUE = 0.7      # ... and says this value of it this likely
 ANSWER_TOPIC = 0.03        # read as the answer to a fact's question when it may speak of the fact at all ...
 ANSWER_VALUE = 0.75        # ... and says this value this surely
-NUMBER_CONFIDENT = 0.4     # a number's fact is taken when the best fact is at least this likely ...
+NUMBER_CONFIDENT = 0.3     # a number's fact is taken when the best fact is at least this likely ...
 NUMBER_CANDIDATE = 0.1     # ... with the other facts at least this likely as candidates (the check picks)
 LEFT, RIGHT = 10, 6        # characters of context read on either side of a number
 NONE = "none"
+EXPLAINED = "□"            # stands for each character the cues read
+MIN_LEFTOVER = 2           # characters of words the cues did not read, for the models to read anything
+_WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 DURATION_UNITS = ("个月", "年")
 # A duration or a count: 'the number, not a year' ("2021年停的保" is a date).
 _DURATION = re.compile(DURATION)
@@ -94,19 +100,27 @@ def _typed(key: str, raw: str) -> Any:
     return raw == "true" if kb().facts[key].type == "bool" else raw
 
 
+# Who is asking (a unit or a person, and what kind of unit) is left to the cues and the names of unit types:
+# a wrong guess changes every question a check asks. People who ask as a unit say "我们" and are mostly
+# enterprises, and founders say "开了个公司": a learned guess took "我们能享受稳岗返还吗" for an enterprise's
+# question (never asking a 协会 what it is) and a veteran's loan for a company's.
+WHO_ASKS = {"applicant", "org_type"}
+
+
+def _learned(key: str) -> bool:
+    return key in kb().facts and kb().facts[key].type in ("bool", "enum") and key not in WHO_ASKS
+
+
 def statement_facts(facts: Dict[str, Any]) -> Dict[str, str]:
-    """The yes/no and named-value facts among a turn's facts, with their values as class names."""
-    catalogue = kb().facts
-    return {key: _raw(value) for key, value in facts.items()
-            if key in catalogue and catalogue[key].type in ("bool", "enum")}
+    """The yes/no and named-value facts among a turn's facts (but who asks), with their values as class names."""
+    return {key: _raw(value) for key, value in facts.items() if _learned(key)}
 
 
 def cue_examples() -> List[Tuple[str, str, str]]:
     """(phrase, fact, value) for every literal statement phrase of bot/stated_facts.yml."""
     examples = []
-    catalogue = kb().facts
     for key, by_value in (cues().get("statements") or {}).items():
-        if key in catalogue and catalogue[key].type in ("bool", "enum"):
+        if _learned(key):
             for value, phrases in by_value.items():
                 examples += [(normalise(phrase), key, _raw(value)) for phrase in phrases]
     return examples
@@ -161,6 +175,32 @@ def _vectorizer(ngrams: Tuple[int, int], min_df: int = 2):
 
     # n-grams seen once in thousands of messages teach nothing and would only grow the model
     return TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True, min_df=min_df, dtype=np.float32)
+
+
+def explained(text: str, found: Understanding) -> Tuple[List[Tuple[int, int]], set]:
+    """(spans, facts) the cue phrases and the names of fact values read in the text."""
+    cue_facts = [f for f in cue_stated_facts(text) if f.candidates]
+    named = [m for m in found.mentions if m.label in kb().facts]
+    spans = [whole_phrase(text, f) for f in cue_facts if f.end > f.start] + [(m.start, m.end) for m in named]
+    return spans, {key for f in cue_facts for key in f.candidates} | {m.label for m in named}
+
+
+def whole_phrase(text: str, fact: StatedFact) -> Tuple[int, int]:
+    """The span of a cue's whole phrase ("交了八个月"), not only of the number in it ("八个月")."""
+    start = text.rfind(fact.text, 0, fact.start + len(fact.text)) if fact.text else -1
+    whole = 0 <= start <= fact.start and start + len(fact.text) >= fact.end
+    return (start, start + len(fact.text)) if whole else (fact.start, fact.end)
+
+
+def leftover(text: str, spans: Sequence[Tuple[int, int]], found: Understanding) -> str:
+    """What the models read: the text with what the cues read blanked out (the same length, so the names'
+    places hold) and the measure and topic names masked. The models learn how a fact is said that the cues
+    miss, not what usually comes with what they read ("交了八个月" says nothing of why the job ended), nor
+    which measure people ask about ("我们能享受稳岗返还吗" says nothing of the unit's type)."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = EXPLAINED * (end - start)
+    return masked("".join(chars), found)
 
 
 class TopicModel:
@@ -282,8 +322,9 @@ class FactModel:
     """The three models, trained together from labelled turns and the cue phrases."""
 
     def fit(self, turns: Sequence[Turn]) -> "FactModel":
-        statements = [(turn.text, statement_facts(turn.facts), 1.0) for turn in turns]
-        statements += [(phrase, {key: value}, CUE_WEIGHT) for phrase, key, value in cue_examples()]
+        # Trained on whole messages (every labelled way of saying a fact teaches), read on what the cues left over.
+        statements = [(masked(turn.text), statement_facts(turn.facts), 1.0) for turn in turns]
+        statements += [(masked(phrase), {key: value}, CUE_WEIGHT) for phrase, key, value in cue_examples()]
         self.topics = TopicModel().fit([(text, list(facts), weight) for text, facts, weight in statements])
         self.values = {key: ValueModel().fit([(text, facts[key], weight) for text, facts, weight in statements
                                               if key in facts])
@@ -293,10 +334,16 @@ class FactModel:
         self.numbers = NumberModel().fit(numbers)
         return self
 
-    def statements(self, text: str, topic_floor: float, value_floor: float) -> Dict[str, Tuple[Any, float]]:
+    def statements(self, text: str, topic_floor: float, value_floor: float, found: Optional[Understanding] = None,
+                   spans: Optional[Sequence[Tuple[int, int]]] = None) -> Dict[str, Tuple[Any, float]]:
         """{fact: (value, probability)} for the facts the text speaks of at least topic_floor likely, whose
-        value it says at least value_floor likely."""
-        found = {}
+        value it says at least value_floor likely, read from what the cues left over. `found`: the text's
+        understanding and `spans`: what the cues read, when already known."""
+        found = found or understand(text)
+        text = leftover(text, explained(text, found)[0] if spans is None else spans, found)
+        if len(_WORDS.findall(text)) < MIN_LEFTOVER:
+            return {}  # the cues read it all ("交了八个月"): nothing is left to say anything else
+        result = {}
         for key, topic in self.topics.probabilities(text).items():
             if topic < topic_floor:
                 continue
@@ -304,21 +351,24 @@ class FactModel:
             if values:
                 value, probability = max(values.items(), key=lambda item: item[1])
                 if probability >= value_floor:
-                    found[key] = (_typed(key, value), topic * probability)
-        return found
+                    result[key] = (_typed(key, value), topic * probability)
+        return result
 
-    def answers(self, text: str) -> Dict[str, Any]:
+    def answers(self, text: str, found: Optional[Understanding] = None,
+                spans: Optional[Sequence[Tuple[int, int]]] = None) -> Dict[str, Any]:
         """What the text says of each fact it may speak of, for reading it as the answer to that fact's
         question ("工资都开不出来" answers "存款是否不足以支付最低工资" with yes)."""
-        return {key: value for key, (value, _) in self.statements(text, ANSWER_TOPIC, ANSWER_VALUE).items()}
+        return {key: value for key, (value, _) in self.statements(text, ANSWER_TOPIC, ANSWER_VALUE, found, spans).items()}
 
-    def stated_facts(self, text: str) -> List[StatedFact]:
+    def stated_facts(self, text: str, found: Optional[Understanding] = None,
+                     spans: Optional[Sequence[Tuple[int, int]]] = None) -> List[StatedFact]:
         """Every fact the model reads in the (normalised) text: statements over the whole text, numbers at
         their place, each number with the facts it may be, most likely first."""
         # A statement is read from the whole message and has no place in it: an empty span (a measure named in
         # the message is not thereby inside a statement of the person's situation).
-        found = [StatedFact("learned", (key,), value, 0, 0, "")
-                 for key, (value, _) in self.statements(text, STATEMENT_CONFIDENT, STATEMENT_VALUE).items()]
+        found_facts = [StatedFact("learned", (key,), value, 0, 0, "")
+                       for key, (value, _) in self.statements(text, STATEMENT_CONFIDENT, STATEMENT_VALUE, found,
+                                                               spans).items()]
         for mention in number_mentions(text):
             probabilities = self.numbers.probabilities(number_context(text, mention))
             ranked = sorted(((p, key) for key, p in probabilities.items()
@@ -328,6 +378,6 @@ class FactModel:
             value = mention.value / 12 if kb().facts[ranked[0][1]].unit == "年" else mention.value
             value = int(value) if value == int(value) else value
             candidates = tuple(key for p, key in ranked if p >= NUMBER_CANDIDATE)
-            found.append(StatedFact("learned_number", candidates, value, mention.start, mention.end,
-                                    text[mention.start:mention.end]))
-        return found
+            found_facts.append(StatedFact("learned_number", candidates, value, mention.start, mention.end,
+                                          text[mention.start:mention.end]))
+        return found_facts

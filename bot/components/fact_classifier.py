@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,20 +23,37 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.fact_classifier import FactModel, labelled_turns
+from bot.components.policy_entities import understanding_of
+from bot.fact_classifier import FactModel, whole_phrase, labelled_turns
+from bot.stated_facts import StatedFact
+from bot.understanding import Understanding
 from policies_kb.loader import kb
 
 MODEL_FILE = "fact_model.pkl"
 
 
-def learned_entities(model: FactModel, text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def read_spans(text: str, entities: List[Dict[str, Any]]) -> List[Tuple[int, int]]:
+    """Where the entities found so far read a fact: a cue's whole phrase, a fact value's name."""
+    spans = []
+    for e in entities:
+        if e.get("entity") == "stated_fact" and e.get("end", 0) > e.get("start", 0):
+            spans.append(whole_phrase(text, StatedFact(e.get("role") or "", tuple(e.get("candidates") or ()), e.get("value"),
+                                                 e["start"], e["end"], e.get("text") or "")))
+        elif e.get("entity") in kb().facts and e.get("end", 0) > e.get("start", 0):
+            spans.append((e["start"], e["end"]))
+    return spans
+
+
+def learned_entities(model: FactModel, text: str, entities: List[Dict[str, Any]],
+                     found: Optional[Understanding] = None,
+                     spans: Optional[List[Tuple[int, int]]] = None) -> List[Dict[str, Any]]:
     """`stated_fact` entities for what the model reads and the entities found so far do not say."""
     stated = [e for e in entities if e.get("entity") == "stated_fact"]
     covered = {key for e in stated for key in e.get("candidates") or []}
     covered |= {e["entity"] for e in entities if e.get("entity") in kb().facts}
     spans = [(e["start"], e["end"]) for e in stated]
     added = []
-    for fact in model.stated_facts(text):
+    for fact in model.stated_facts(text, found, spans):
         if fact.role == "learned_number" and any(fact.start < end and start < fact.end for start, end in spans):
             continue
         candidates = [key for key in fact.candidates if key not in covered]
@@ -47,11 +64,12 @@ def learned_entities(model: FactModel, text: str, entities: List[Dict[str, Any]]
     return added
 
 
-def answer_entities(model: FactModel, text: str) -> List[Dict[str, Any]]:
+def answer_entities(model: FactModel, text: str, found: Optional[Understanding] = None,
+                    spans: Optional[List[Tuple[int, int]]] = None) -> List[Dict[str, Any]]:
     """`learned_answer` entities: what the text says of each fact it may speak of, for the form to read as the
     answer to the fact it asked when the plain words (是, 没有) do not say ("工资都开不出来")."""
     return [{"entity": "learned_answer", "role": key, "value": value, "start": 0, "end": len(text), "confidence": 1.0,
-             "extractor": StatedFactClassifier.__name__} for key, value in model.answers(text).items()]
+             "extractor": StatedFactClassifier.__name__} for key, value in model.answers(text, found, spans).items()]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -103,6 +121,8 @@ class StatedFactClassifier(GraphComponent, EntityExtractorMixin):
             if self._model is None or not text:
                 continue
             entities = message.get(ENTITIES, [])
-            added = learned_entities(self._model, text, entities) + answer_entities(self._model, text)
+            found, spans = understanding_of(message), read_spans(text, entities)
+            added = learned_entities(self._model, text, entities, found, spans) + \
+                answer_entities(self._model, text, found, spans)
             message.set(ENTITIES, entities + added, add_to_output=True)
         return messages

@@ -42,7 +42,7 @@ def entities_for(text: str, found: Optional[Understanding] = None) -> List[Dict[
                 if m.label in ("measure", "topic", "out_of_scope") or facts.get(m.label) == m.value]
     # Facts stated in passing ("参保60来号人", "裁了3个"): the check in progress picks among the candidates.
     entities += [{"entity": "stated_fact", "role": fact.role, "value": fact.value, "candidates": list(fact.candidates),
-                  "start": fact.start, "end": fact.end, "confidence": 1.0, "extractor": name}
+                  "start": fact.start, "end": fact.end, "text": fact.text, "confidence": 1.0, "extractor": name}
                  for fact in stated_facts(text) if fact.candidates]
     also = [("aspect_also", aspect) for aspect in found.more_aspects]
     for entity, value in (("aspect", found.aspect), *also, ("self_check", "true" if found.self_check else None)):
