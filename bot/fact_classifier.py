@@ -2,13 +2,18 @@
 
 bot/stated_facts.py reads facts with cue phrases and patterns (bot/stated_facts.yml). They are precise where
 they fire, but each set of conversations written by someone new brings wordings no phrase list holds
-("账面上是赤字" for a loss, "厂里总共在册六十来个" for a headcount). Two small linear models over character
+("账面上是赤字" for a loss, "厂里总共在册六十来个" for a headcount). Three small linear models over character
 n-grams learn the judgement instead of the phrase:
 
-  * statements: for each yes/no fact or named value (loss_making=true, employment_status=unemployed), whether
-    the message states it: one logistic regression per value, over the whole message;
+  * topics: which yes/no or named facts a message speaks of (one logistic regression per fact);
+  * values: what it says of each (true or false, which named value; one regression per fact, with a mark
+    for a negation in the message);
   * numbers: for each number or duration in the message, which fact it is (insured_employees, layoffs_last_year,
     unemployment_insurance_months … or none), read from the few characters on either side of it.
+
+Topics and values are trained on whole messages but read only what the cues left over (what usually comes
+with "交了八个月" is not thereby said), with measure names masked; who is asking is never learned (WHO_ASKS).
+The form also reads the values as the answer to its question when the plain words (是, 没有) say nothing.
 
 Labels come from data already in the repository, never copied by hand: the turns of the conversation sets
 already scored and used for error analysis (tests/conversations/heldout_dialogues*.yml, each turn labelled with
@@ -30,7 +35,7 @@ import yaml
 
 from bot.aspect_classifier import masked
 from bot.ngram_scoring import NgramScorer
-from bot.stated_facts import DURATION, NUMBER, StatedFact, cues, duration_months, _number
+from bot.stated_facts import DURATION, NUMBER, StatedFact, cues, duration_months, number_value
 from bot.stated_facts import stated_facts as cue_stated_facts
 from bot.text import normalise
 from bot.understanding import Understanding, understand
@@ -50,7 +55,6 @@ EXPLAINED = "□"            # stands for each character the cues read
 MIN_LEFTOVER = 2           # characters of words the cues did not read, for the models to read anything
 _WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 DURATION_UNITS = ("个月", "年")
-# A duration or a count: 'the number, not a year' ("2021年停的保" is a date).
 _DURATION = re.compile(DURATION)
 _NUMBER = re.compile(f"{NUMBER}(?![\\d.])")
 _DIGIT = re.compile(r"\d")
@@ -85,10 +89,6 @@ def labelled_turns(paths: Iterable[Path]) -> List[Turn]:
 
 def _is_duration_fact(key: str) -> bool:
     return kb().facts[key].unit in DURATION_UNITS
-
-
-def _number_facts() -> List[str]:
-    return [key for key, spec in kb().facts.items() if spec.type in ("int", "number")]
 
 
 def _raw(value: Any) -> str:
@@ -142,7 +142,7 @@ def number_mentions(text: str) -> List[NumberMention]:
             continue
         if text[match.end():match.end() + 1] == "年" and len(match.group(0)) == 4:
             continue               # a year
-        value = _number(match.group(0))
+        value = number_value(match.group(0))
         if value is None:
             continue
         found.append(NumberMention(match.start(), match.end(), value, False))
@@ -177,12 +177,11 @@ def _vectorizer(ngrams: Tuple[int, int], min_df: int = 2):
     return TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True, min_df=min_df, dtype=np.float32)
 
 
-def explained(text: str, found: Understanding) -> Tuple[List[Tuple[int, int]], set]:
-    """(spans, facts) the cue phrases and the names of fact values read in the text."""
-    cue_facts = [f for f in cue_stated_facts(text) if f.candidates]
-    named = [m for m in found.mentions if m.label in kb().facts]
-    spans = [whole_phrase(text, f) for f in cue_facts if f.end > f.start] + [(m.start, m.end) for m in named]
-    return spans, {key for f in cue_facts for key in f.candidates} | {m.label for m in named}
+def cue_spans(text: str, found: Understanding) -> List[Tuple[int, int]]:
+    """Where the cue phrases and the names of fact values read a fact in the text."""
+    cue_facts = [f for f in cue_stated_facts(text) if f.candidates and f.end > f.start]
+    return [whole_phrase(text, f) for f in cue_facts] + [(m.start, m.end) for m in found.mentions
+                                                         if m.label in kb().facts]
 
 
 def whole_phrase(text: str, fact: StatedFact) -> Tuple[int, int]:
@@ -193,10 +192,10 @@ def whole_phrase(text: str, fact: StatedFact) -> Tuple[int, int]:
 
 
 def leftover(text: str, spans: Sequence[Tuple[int, int]], found: Understanding) -> str:
-    """What the models read: the text with what the cues read blanked out (the same length, so the names'
-    places hold) and the measure and topic names masked. The models learn how a fact is said that the cues
-    miss, not what usually comes with what they read ("交了八个月" says nothing of why the job ended), nor
-    which measure people ask about ("我们能享受稳岗返还吗" says nothing of the unit's type)."""
+    """What the models read in a message: the text with what the cues read blanked out (the same length, so the
+    names' places hold) and the measure and topic names masked. What usually comes with what the cues read is
+    not thereby said ("交了八个月" says nothing of why the job ended), nor does the measure asked about say
+    anything of the case."""
     chars = list(text)
     for start, end in spans:
         chars[start:end] = EXPLAINED * (end - start)
@@ -340,7 +339,7 @@ class FactModel:
         value it says at least value_floor likely, read from what the cues left over. `found`: the text's
         understanding and `spans`: what the cues read, when already known."""
         found = found or understand(text)
-        text = leftover(text, explained(text, found)[0] if spans is None else spans, found)
+        text = leftover(text, cue_spans(text, found) if spans is None else spans, found)
         if len(_WORDS.findall(text)) < MIN_LEFTOVER:
             return {}  # the cues read it all ("交了八个月"): nothing is left to say anything else
         result = {}

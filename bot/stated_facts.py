@@ -61,7 +61,7 @@ def _patterns() -> List[Tuple[str, Tuple[str, ...], str, re.Pattern]]:
     return compiled
 
 
-def _number(text: str) -> Optional[float]:
+def number_value(text: str) -> Optional[float]:
     try:
         return parse_number(re.sub(r"(来|多|几|余)(?=万|亿|$)|个(?=亿)", "", text))
     except ValueError:
@@ -70,7 +70,7 @@ def _number(text: str) -> Optional[float]:
 
 def _value(kind: str, match: re.Match) -> Optional[float]:
     if kind in ("number", "plus_one"):
-        number = _number(match.group("n"))
+        number = number_value(match.group("n"))
         return number + 1 if kind == "plus_one" and number is not None else number
     months = duration_months(match.group("d"))
     return round(months / 12, 4) if kind == "years" else months
