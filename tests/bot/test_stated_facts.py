@@ -50,7 +50,7 @@ SENTENCE_CASES = [
     ("我们是三个战友合伙", "startup_loan", {"partners": 3}),
     ("我们是个20人的小公司", "job_retention_refund", {"insured_employees": 20, "org_type": "enterprise",
                                                   "applicant": "organisation"}),
-    ("我就是个普通上班族，不属于退役军人失业人员那些", "startup_subsidy", {"startup_person_category": "other"}),
+    ("我就是个普通上班族，不属于退役军人失业人员那些", "startup_subsidy", {"startup_person_category": "other", "applicant": "person"}),
     ("我们这儿也不算疫情严重地区", "unemployment_deferral", {"severe_epidemic_area": False}),
     ("我们是做冷链运输的物流公司", "job_retention_refund", {"org_type": "enterprise", "applicant": "organisation"}),
     ("我们律师事务所去年一个人也没裁", "job_retention_refund", {"org_type": "social_org", "layoffs_last_year": 0}),
@@ -114,6 +114,13 @@ SENTENCE_CASES = [
     ("停了一个多月，根本没法正常营业", "retention_training_subsidy", {"unable_to_operate_due_to_epidemic": True}),
     ("账上的钱发工资倒是够", "pension_deferral", {"deposits_below_min_wage_payroll": False}),
     ("有交失业保险，一共五个人", "job_retention_refund", {"insured_employees": 5}),
+    # Who is asking, said on its own: the unit's kind, or who the person is.
+    ("是公司，参保的十五个人", "job_retention_refund", {"org_type": "enterprise", "insured_employees": 15}),
+    ("我们是一家民办非企业的养老服务机构，今年招了两个应届大学生", "job_expansion_subsidy",
+     {"org_type": "social_org", "graduates_hired": 2}),
+    ("我是退役军人，想在包头开个汽修店", "startup_loan",
+     {"applicant": "person", "startup_person_category": "veteran", "starts_business_in_region": True}),
+    ("我是纺织厂的会计，厂里今年一直亏损", "pension_deferral", {"loss_making": True}),  # the unit's clerk, not a person's case
 ]
 
 
