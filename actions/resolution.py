@@ -31,6 +31,8 @@ SMALLTALK = ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff")
 CONVERSATIONAL = ("affirm", "deny", "stop", "inform")  # replies that only make sense inside a dialogue
 FAREWELL = re.compile(r"拜拜|再见|回见|回头见|\bbye\b|byebye|goodbye|88$", re.IGNORECASE)
 FAREWELL_MAX_LENGTH = 12  # a leave-taking, not a question that happens to end with one
+UNDERSTOOD = re.compile(r"^(?:ok|okay|好的?|行|嗯|哦|噢)?[\s,，。.!！~]*(?:知道了|了解了|明白了|懂了|清楚了)[\s。.!！~]*$",
+                        re.IGNORECASE)
 CONFIDENT = 0.55          # below this the classifier's measure is not trusted on its own
 TORN_MARGIN = 0.25        # top two measures closer than this (and the second above SECOND_FLOOR): ask
 SECOND_FLOOR = 0.2
@@ -204,6 +206,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     by_amount = amount_candidates(text) if not measures and not context_measure else []
     if FAREWELL.search(text) and len(text) <= FAREWELL_MAX_LENGTH and not measures and not topics:
         return Decision("smalltalk", smalltalk="goodbye")  # "谢谢，拜拜", "ok bye": the thanks is in the goodbye
+    if UNDERSTOOD.match(text):
+        return Decision("smalltalk", smalltalk="thanks")  # "ok 知道了": the answer was taken, as a thanks is
     if intent in CONVERSATIONAL and not measures and not topic_candidates(topics) and own_aspect is None \
             and len(by_amount) < 2:
         return Decision("acknowledge")

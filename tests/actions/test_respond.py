@@ -76,6 +76,17 @@ def test_small_talk(dispatcher):
     assert dispatcher.messages[0]["response"] == "utter_greet"
 
 
+def test_an_answer_taken_is_thanked_for(dispatcher):
+    """"ok 知道了" after an answer closes it like a thanks, whatever the classifier makes of it."""
+    respond(dispatcher, make_tracker("ok 知道了", "affirm", 0.6, slots={"measure": "unemployment_benefit"}))
+    assert dispatcher.messages[0]["response"] == "utter_thanks"
+
+
+def test_a_tax_question_is_declined_with_the_tax_office(dispatcher):
+    respond(dispatcher, make_tracker("公司所得税能不能减免", "ask_followup", 0.5, slots={"measure": "startup_subsidy"}))
+    assert custom_payloads(dispatcher)[0]["referral"]["id"] == "tax"
+
+
 def test_first_person_question_starts_the_eligibility_check_when_in_force(dispatcher):
     events = respond(dispatcher, make_tracker("我能申请失业金吗", "ask_unemployment_benefit"))
     assert custom_payloads(dispatcher)[0]["aspect"] == "conditions"
