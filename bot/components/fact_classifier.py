@@ -51,10 +51,10 @@ def learned_entities(model: FactModel, text: str, entities: List[Dict[str, Any]]
     stated = [e for e in entities if e.get("entity") == "stated_fact"]
     covered = {key for e in stated for key in e.get("candidates") or []}
     covered |= {e["entity"] for e in entities if e.get("entity") in kb().facts}
-    spans = [(e["start"], e["end"]) for e in stated]
+    numbers_read = [(e["start"], e["end"]) for e in stated]
     added = []
-    for fact in model.stated_facts(text, found, spans):
-        if fact.role == "learned_number" and any(fact.start < end and start < fact.end for start, end in spans):
+    for fact in model.stated_facts(text, found, read_spans(text, entities) if spans is None else spans):
+        if fact.role == "learned_number" and any(fact.start < end and start < fact.end for start, end in numbers_read):
             continue
         candidates = [key for key in fact.candidates if key not in covered]
         if candidates:
