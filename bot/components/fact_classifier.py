@@ -9,20 +9,15 @@ in bot/config.yml and their content is part of the training fingerprint.
 """
 from __future__ import annotations
 
-import hashlib
-import pickle
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.labelled_model import LabelledModelComponent
 from bot.components.policy_entities import understanding_of
 from bot.fact_classifier import FactModel, whole_phrase, labelled_turns
 from bot.stated_facts import StatedFact
@@ -73,47 +68,13 @@ def answer_entities(model: FactModel, text: str, found: Optional[Understanding] 
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class StatedFactClassifier(GraphComponent, EntityExtractorMixin):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"labelled_sets": []}
+class StatedFactClassifier(LabelledModelComponent):
+    MODEL_FILE = MODEL_FILE
+    # The cue phrases train it too, and a change to how it learns is a new model.
+    FINGERPRINT_SOURCES = ("stated_facts.yml", "fact_classifier.py")
 
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        digest = hashlib.sha256()
-        for path in config.get("labelled_sets") or []:
-            digest.update(Path(path).read_bytes() if Path(path).exists() else path.encode("utf-8"))
-        # The cue phrases train it too, and a change to how it learns is a new model.
-        for source in ("stated_facts.yml", "fact_classifier.py"):
-            digest.update((Path(__file__).parents[1] / source).read_bytes())
-        return digest.hexdigest()
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[FactModel] = None):
-        self._config, self._storage, self._resource, self._model = config, model_storage, resource, model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "StatedFactClassifier":
-        return cls(config, model_storage, resource)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        sets = [Path(p) for p in self._config.get("labelled_sets") or []]
-        missing = [str(p) for p in sets if not p.exists()]
-        if missing:
-            raise FileNotFoundError(f"StatedFactClassifier.labelled_sets not found (paths are relative to where "
-                                    f"`rasa train` runs): {', '.join(missing)}")
-        self._model = FactModel().fit(labelled_turns(sets))
-        with self._storage.write_to(self._resource) as directory:
-            (Path(directory) / MODEL_FILE).write_bytes(pickle.dumps(self._model))
-        return self._resource
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "StatedFactClassifier":
-        with model_storage.read_from(resource) as directory:
-            model = pickle.loads((Path(directory) / MODEL_FILE).read_bytes())
-        return cls(config, model_storage, resource, model)
+    def fit(self, sets: List[Path], training_data: TrainingData) -> FactModel:
+        return FactModel().fit(labelled_turns(sets))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
