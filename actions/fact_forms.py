@@ -19,7 +19,7 @@ from policies_kb.facts import FactError, coerce, enum_label, match_enum, parse_b
 from policies_kb.loader import kb
 
 from . import conversation
-from .resolution import declares
+from .resolution import WHAT_IF, declares, is_farewell, is_leaving
 
 QUESTION_INTENTS = ("ask_topic", "ask_followup", "policy_checkup", "out_of_scope", "bot_challenge", "human_handoff")
 QUESTION_CONFIDENCE = 0.7
@@ -54,9 +54,6 @@ def is_question_intent(intent: Optional[str]) -> bool:
 CORRECTION_LEAD = re.compile(r"^(不对|错了|说错了|刚才说错了|记错了|我记错了|更正|改一下|应该是|其实是)[，,：:\s]*")
 
 
-WHAT_IF = re.compile(r"^(那|那要是|那如果)?(如果|假如|要是|假设|若是|换成|万一)")
-
-
 def is_what_if(text: str) -> bool:
     """'如果我是自己辞职的呢': the same check with a changed fact."""
     return bool(WHAT_IF.search(text.strip()))
@@ -81,6 +78,9 @@ def parse_answer(key: str, text: str, intent: Optional[str], learned: Optional[A
             return plain
         if isinstance(learned, bool):
             return learned  # "工资都开不出来": a 不 in the sentence, but a yes to "存款是否不足"
+        echoed = echoed_answer(kb().facts[key].question, value)
+        if echoed is not None:
+            return echoed
         # "这个补贴有什么条件" must not count as "有": sentences are read loosely only when not a question.
         answer = parse_bool(value, loose=not is_question_intent(intent))
         if answer is None:
@@ -89,12 +89,44 @@ def parse_answer(key: str, text: str, intent: Optional[str], learned: Optional[A
     return coerce(key, value)
 
 
+# A clause that negates the question's own words ("今年也没领过" to "…是否已经…领过技能提升补贴？") answers no.
+# 不少, 不错, 不过 … are not negations.
+NEGATION = re.compile(r"没有|没(?!错)|未|不是|不(?![少错过管断停久光仅但然])|从没|无(?!论)")
+FIRST_TIME = re.compile(r"第一次|头一回|头一次|首次|第一回")
+# Words every question shares; a clause that only shares these does not echo the question.
+COMMON_BIGRAMS = {"是否", "贵单", "单位", "您的", "您是", "已经", "这些", "目前", "是不", "有没", "是在", "了吗", "一个"}
+
+
+def _bigrams(text: str) -> set:
+    return {text[i:i + 2] for i in range(len(text) - 1)
+            if all("\u4e00" <= char <= "\u9fff" for char in text[i:i + 2])} - COMMON_BIGRAMS
+
+
+def echoed_answer(question: str, text: str) -> Optional[bool]:
+    """A yes/no answer read from the words it shares with the question: a clause negating them says no;
+    "第一次申请" says no to "以前…领过" and yes to "首次创业". None when the question itself is negative
+    ("存款是否不足"), where an echo would be read backwards."""
+    if re.search(r"[不未无非没]", question):
+        return None
+    if FIRST_TIME.search(text):
+        if re.search(r"首次|第一次", question):
+            return True
+        if re.search(r"以前|之前|曾|过", question):
+            return False
+    asked = _bigrams(question)
+    for clause in re.split(r"[，,。；;！!？?\s]+", text):
+        if NEGATION.search(clause) and _bigrams(clause) & asked:
+            return False
+    return None
+
+
 def _strict_answer(key: str, text: str, intent: Optional[str]) -> Any:
     """The asked fact's value when a reply that states other facts also answers it plainly, else None
     ("我们一直有交失业险" must not answer "是否亏损" with its 有)."""
     kind = kb().facts[key].type
     if kind == "bool":
-        return parse_bool(CORRECTION_LEAD.sub("", text) or text, loose=False)
+        plain = parse_bool(CORRECTION_LEAD.sub("", text) or text, loose=False)
+        return plain if plain is not None else echoed_answer(kb().facts[key].question, text)
     if kind == "enum":
         return match_enum(key, text)
     return None  # the reply's numbers are the stated facts' ("参保60人" does not answer "裁了多少人")
@@ -227,11 +259,15 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
             dispatcher.utter_message(text="好的，不方便说也没关系，我先按通知的标准告诉您，具体能否享受以经办机构审核为准。")
             return {"fact_answer": None, "skipped_facts": skipped + remaining, "failed_fact": None}
         intent_name, confidence = conversation.intent(tracker)
-        if intent_name in CLOSING_INTENTS and confidence >= QUESTION_CONFIDENCE and not stated:
-            # "好吧，那我等通知，谢谢": no more questions; the result says where the case stands and what is open.
+        if is_leaving(text) or (intent_name in CLOSING_INTENTS and confidence >= QUESTION_CONFIDENCE and not stated):
+            # "好吧，那我等通知，谢谢", "好吧，等满一年再说，拜拜": no more questions (what was said is kept); the
+            # result says where the case stands and what is open.
+            facts.update(stated)
             remaining = [key for key in self.open_facts(tracker, facts, skipped) if key not in skipped]
-            dispatcher.utter_message(response=f"utter_{intent_name}")
-            return {"fact_answer": None, "skipped_facts": skipped + remaining, "failed_fact": None}
+            closing = "goodbye" if is_farewell(text) else intent_name if intent_name in CLOSING_INTENTS else "thanks"
+            dispatcher.utter_message(response=f"utter_{closing}")
+            return {"fact_answer": None, "facts": facts, "skipped_facts": skipped + remaining, "failed_fact": None,
+                    "answered_facts": answered + [key for key in stated if key not in answered]}
         if stated:
             if pending not in stated and not question_like:
                 answer = _strict_answer(pending, text, intent)
@@ -249,7 +285,7 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
                 raise FactError("a question about applying")  # "失业金怎么领？" does not answer 就业状态
             value = parse_answer(pending, text, intent, conversation.learned_answer(tracker, pending))
         except FactError:
-            if question_like or self._is_question(tracker, intent) or asks_how(tracker, text):
+            if question_like or self._is_question(tracker, intent) or asks_how(tracker, text) or not declares(text):
                 # A question in the middle of the check: answer it, then the form asks its question again.
                 from .respond import ActionRespond  # the router imports this module's helpers
 

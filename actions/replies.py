@@ -127,7 +127,7 @@ def eligibility_reply(result: CheckResult) -> Reply:
     data = result.to_dict()
     lines = [result.summary()]
     lines += [f"{_mark(c['status'])} {c['text']}（{c['source_label']}）" for c in data["conditions"]
-              if c["id"] != "applicant"]
+              if c["id"] != "applicant" or c["status"] == "unmet"]  # "本政策面向个人" is said only when it decides
     if data["amount_missing_facts"] and result.eligible is not False:
         lines.append("如需估算具体金额，还需要：" + "、".join(kb().facts[k].label for k in data["amount_missing_facts"]) + "。")
     if result.eligible is None and data["missing_facts"]:

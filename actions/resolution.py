@@ -31,6 +31,22 @@ SMALLTALK = ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff")
 CONVERSATIONAL = ("affirm", "deny", "stop", "inform")  # replies that only make sense inside a dialogue
 FAREWELL = re.compile(r"拜拜|再见|回见|回头见|\bbye\b|byebye|goodbye|88$", re.IGNORECASE)
 FAREWELL_MAX_LENGTH = 12  # a leave-taking, not a question that happens to end with one
+ENGLISH_WORD = re.compile(r"[A-Za-z]+")
+
+
+def is_farewell(text: str) -> bool:
+    """'谢谢，拜拜', 'OK got it, bye': a short leave-taking (an English word counts as one character)."""
+    return bool(FAREWELL.search(text)) and len(ENGLISH_WORD.sub("w", text)) <= FAREWELL_MAX_LENGTH
+
+
+POSTPONE = re.compile(r"再说|以后再|回头再|到时候再")
+ENDS_THANKS = re.compile(r"(?:谢谢|多谢|感谢|谢了|拜拜|再见)[啦了哈呀啊!！。.~\s]*$")
+
+
+def is_leaving(text: str) -> bool:
+    """'好吧，等满一年再说，拜拜', '行，那等他满一年再说。谢谢': the person ends the conversation; what they
+    mention on the way out ("满一年") is not a new case to judge."""
+    return is_farewell(text) or bool(POSTPONE.search(text) and ENDS_THANKS.search(text))
 UNDERSTOOD = re.compile(r"^(?:ok|okay|好的?|行|嗯|哦|噢)?[\s,，。.!！~]*(?:知道了|了解了|明白了|懂了|清楚了)[\s。.!！~]*$",
                         re.IGNORECASE)
 CONFIDENT = 0.55          # below this the classifier's measure is not trusted on its own
@@ -46,7 +62,9 @@ FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject contin
 OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's measure still wins from here
 # "还是" asks "or" ("失业金还是补助金"), not "still" ("领完了还是没找着工作", "裁员还是5个").
 COMPARISON = re.compile(r"区别|不同|不一样|哪个(更|比较)?(好|划算|多|高|合适|钱多)|还是(?![没不\d一二两三四五六七八九十])")
-QUESTION = re.compile(r"[？?吗么]|什么|怎么|怎样|如何|咋|哪|多少|多久|多长时间|几个|能不能|可不可以|是否|有没有")
+QUESTION = re.compile(r"[？?吗么]|什么|(?<!没)(?<!没受)(?<!没有)啥|怎么|怎样|如何|咋|哪|多少|多久|多长时间|几个|能不能|可不可以|是否|有没有")
+# "如果我是自己辞职的呢", "那要是再招1个": the same case with something changed.
+WHAT_IF = re.compile(r"^(?:那|那么)?(?:如果|假如|要是|假设|若是|换成|万一|假如说|要是说)")
 # "那工伤保险也能一起缓吗", "还有我的份吗", "先给算算": whether (and how much) the person's own case qualifies.
 ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[吗么]|能.{0,10}[吗么不]|符合|够不够|有.{0,2}份|算不算|行不行|够条件"
                                   r"|(?:给|帮我?|先)算(?:算|一下|一算)|能(?:拿|领|返|补)多少")
@@ -204,8 +222,10 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     classified = scored[0] if scored else (None, 0.0)
     own_aspect = aspect
     by_amount = amount_candidates(text) if not measures and not context_measure else []
-    if FAREWELL.search(text) and len(text) <= FAREWELL_MAX_LENGTH and not measures and not topics:
+    if is_farewell(text) and not measures and not topics:
         return Decision("smalltalk", smalltalk="goodbye")  # "谢谢，拜拜", "ok bye": the thanks is in the goodbye
+    if is_leaving(text) and not measures:
+        return Decision("smalltalk", smalltalk="goodbye" if FAREWELL.search(text) else "thanks")
     if UNDERSTOOD.match(text):
         return Decision("smalltalk", smalltalk="thanks")  # "ok 知道了": the answer was taken, as a thanks is
     if intent in CONVERSATIONAL and not measures and not topic_candidates(topics) and own_aspect is None \
@@ -275,8 +295,10 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         # classifier.
         ordered = sorted(by_amount, key=lambda m: m != classified[0])
         return Decision("clarify", aspect=aspect, candidates=ordered)
-    if intent in SMALLTALK and confidence >= CONFIDENT:
-        return Decision("smalltalk", smalltalk=intent)
+    if out_of_scope_terms and not only_in_passing(out_of_scope_terms):
+        return Decision("out_of_scope")  # "你们能帮忙开个发票吗" asks about 发票, however it is put
+    if intent in SMALLTALK and confidence >= CONFIDENT and not (own_aspect and intent in ("greet", "bot_challenge")):
+        return Decision("smalltalk", smalltalk=intent)  # "在支付宝上能申请吗" asks, it does not greet
     if intent == "policy_checkup" and confidence >= CONFIDENT:
         return Decision("checkup")
     # "怎么申请" continues the conversation about the measure just answered, whatever the classifier
@@ -292,8 +314,8 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         if by_name_word:  # "补贴钱打到哪": every measure called a 补贴
             return Decision("clarify", aspect=aspect, candidates=by_name_word)
         return Decision("which_measure", aspect=aspect)
-    if intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT:
-        return Decision("out_of_scope")
+    if intent == "out_of_scope" and confidence >= OUT_OF_SCOPE_CONFIDENT and not (context_measure and own_aspect):
+        return Decision("out_of_scope")  # "个人那0.5%一个月到底扣多少 how much" asks about the measure in view
     if out_of_scope_terms and not (only_in_passing(out_of_scope_terms) and classified[0]
                                    and classified[1] >= OOS_OVERRIDE):
         return Decision("out_of_scope")
@@ -317,6 +339,9 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
     by_name_word = generic_name_candidates(text) if not out_of_scope_terms else []
     if by_name_word:
         return Decision("clarify", aspect=aspect, candidates=by_name_word)  # "补助"
+    if context_measure and WHAT_IF.search(text):
+        # "那如果这个月就给他们把失业保险交上呢": the case under discussion, with something changed.
+        return Decision("answer", context_measure, "conditions", self_check=True)
     return Decision("unclear", aspect=aspect)
 
 
@@ -451,10 +476,10 @@ def stated_facts(message: Dict[str, Any], measure: Optional[str], known: Optiona
                 continue
         return keys
 
-    found = resolve_stated(mentions, reads(known), prefer)
+    found = resolve_stated(mentions, reads(known), prefer, known)
     # A fact stated now can open a question the rule reads only then ("大学毕业…一直没找到工作": the
     # graduate's two years are read once the person is a graduate): read the message again with it.
-    again = resolve_stated(mentions, reads({**(known or {}), **found}), prefer)
+    again = resolve_stated(mentions, reads({**(known or {}), **found}), prefer, known)
     return {**again, **found} if set(again) - set(found) else found
 
 
@@ -469,13 +494,41 @@ def unambiguous_facts(message: Dict[str, Any], today: date) -> Dict[str, Any]:
     return resolve_stated(mentions, [])
 
 
+# Who is asking ("我们公司") says nothing of which measure a situation fits.
+WHO_ASKS = {"applicant", "org_type"}
+SITUATION_TIP = 2  # facts a measure's rule reads that the message states, for it to overtake a guess reading none
+
+
+def ranked_by_situation(message: Dict[str, Any], ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The intent ranking, with the classifier's unsure first measure moved below the second when the message
+    states nothing the first one's rule reads and several facts the second one's does ("合同到期公司不续签了，
+    我交了3年失业险，现在没工作" is about 失业保险金, not the rate cut its 失业险 suggests)."""
+    if entity_values(message, "measure"):
+        return ranking
+    measures = [index for index, item in enumerate(ranking) if measure_of_intent(item.get("name"))][:2]
+    if len(measures) < 2 or float(ranking[measures[0]].get("confidence") or 0) >= OVERRIDE_NAMED:
+        return ranking
+    first, second = (measure_of_intent(ranking[index]["name"]) for index in measures)
+    if set(stated_facts(message, first)) - WHO_ASKS or len(set(stated_facts(message, second)) - WHO_ASKS) < SITUATION_TIP:
+        return ranking
+    reordered = list(ranking)
+    reordered[measures[0]], reordered[measures[1]] = (
+        {**ranking[measures[1]], "confidence": ranking[measures[0]].get("confidence")},
+        {**ranking[measures[0]], "confidence": ranking[measures[1]].get("confidence")})
+    return reordered
+
+
 def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
            context_aspect: Optional[str] = None) -> Decision:
     """resolve() applied to one parsed message, in the context of the measure and aspect under discussion."""
     if context_measure and english_follow_up(message):
         return Decision("answer", context_measure, asked_aspect(message))
+    ranking = ranked_by_situation(message, intent_ranking(message))
+    intent = (message.get("intent") or {}).get("name")
+    if ranking and measure_of_intent(intent) and ranking[0].get("name") != intent:
+        intent = ranking[0].get("name")
     return resolve(
-        intent=(message.get("intent") or {}).get("name"), ranking=intent_ranking(message),
+        intent=intent, ranking=ranking,
         measures=asked_measures(message), topics=entity_values(message, "topic"),
         aspect=asked_aspect(message), out_of_scope_terms=entity_values(message, "out_of_scope"),
         self_check=bool(entity_values(message, "self_check")),

@@ -22,10 +22,9 @@ from .replies import (answer_reply, cannot_reply, care_reply, case_reply, checku
                       eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
                       verdict_change, which_measure_reply)
 from .resolution import (CRISIS, DISTRESS, ELIGIBILITY_QUESTION, WHEN_TO_APPLY, Decision, aspect_guessed, cannot_do,
-                         decide, declares, situation_measures)
+                         WHO_ASKS, decide, declares, is_leaving, situation_measures)
 
-# Saying who is asking ("我们公司") prefills the check but does not describe a case to judge.
-WHO_ASKS = {"applicant", "org_type"}
+# Saying who is asking ("我们公司", resolution.WHO_ASKS) prefills the check but does not describe a case to judge.
 # Aspects a described case is judged for ("我们20人裁了5个，稳岗返还能拿多少"); "要什么材料" is answered as asked.
 JUDGED_ASPECTS = {"overview", "conditions", "amount", "deadline"}
 
@@ -164,7 +163,7 @@ class ActionRespond(Action):
                 return events + corrected
 
         context = tracker.get_slot("measure")
-        if context and may_start_dialogue and _stays_on(tracker, context):
+        if context and may_start_dialogue and _stays_on(tracker, context) and not is_leaving(text):
             changes = _case_update(tracker, context)
             if changes:
                 # "分公司那边25个人，裁了5个" after an answer: the person's own case for the measure under discussion.

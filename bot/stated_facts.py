@@ -161,11 +161,18 @@ def stated_facts(text: str) -> List[StatedFact]:
     numbers = _with_totals(_numbers(text))
     # A number's words may also state another fact ("都签了两年合同": the length, and a contract of a year
     # or more); a statement of the same fact as a number there is left to the number.
+    workplaces = [match.span() for match in WORKPLACE.finditer(text)]
     statements = [s for s in _statements(text)
                   if not _overlaps((s.start, s.end), [(n.start, n.end) for n in numbers
-                                                      if set(n.candidates) & set(s.candidates)])]
+                                                      if set(n.candidates) & set(s.candidates)])
+                  and not (s.candidates[:1] in (("org_type",), ("applicant",)) and _overlaps((s.start, s.end), workplaces))]
     return sorted(numbers + statements + _without_work(text, statements) + _as_organisation(statements),
                   key=lambda fact: fact.start)
+
+
+# "我在青山区一家公司干了两年": where a person works, not a unit asking about itself.
+WORKPLACE = re.compile(r"在[^，,。？?]{0,12}(?:公司|厂|企业|单位|饭店|饭馆|超市|工地|店)[^，,。？?]{0,2}"
+                       r"(?:干|上班|工作|打工|上过班|做事|当)")
 
 
 # "我们是一家职业技能培训学校", "我是达茂旗人社局的": a unit speaking of itself asks as an organisation.
@@ -182,8 +189,22 @@ def _as_organisation(statements: List[StatedFact]) -> List[StatedFact]:
             for fact in units[:1]]
 
 
+# Counts said as more of one given before ("再招1个"): the check adds them to what it knows.
+ADDED = ("added_people", "added_layoffs", "added_months")
+PARTNERS = ("partners", "partners_besides_me")
+
+
 def _with_totals(numbers: List[StatedFact]) -> List[StatedFact]:
-    """A total ("加一块是二十六个月") stands for the parts said beside it: the parts are dropped."""
+    """A total ("加一块是二十六个月", "凑够10个") stands for the parts said beside it: the parts are dropped;
+    "跟俩战友合伙，一共三个人" counts the partners twice, once is kept."""
+    roles = {n.role for n in numbers}
+    if roles & set(PARTNERS):
+        numbers = [n for n in numbers if n.role != "people_in_all"]
+    elif "people_in_all" in roles:
+        numbers = [n for n in numbers if n.role != "added_people"]
+    if "added_months" in roles and any(n.role not in ADDED and n.role.endswith(("duration", "stay", "age", "length"))
+                                       for n in numbers):
+        numbers = [n for n in numbers if n.role != "added_months"]  # "再过俩月满一年": the year is what counts
     totals = [n for n in numbers if n.role == "total_duration"]
     if not totals:
         return numbers
@@ -214,14 +235,22 @@ def _without_work(text: str, statements: List[StatedFact]) -> List[StatedFact]:
     return [StatedFact("employment_status", ("employment_status",), "unemployed", fact.start, fact.end, fact.text)]
 
 
-def resolve(mentions: Iterable[Dict[str, Any]], reads: Iterable[str], prefer: Iterable[str] = ()) -> Dict[str, Any]:
+def resolve(mentions: Iterable[Dict[str, Any]], reads: Iterable[str], prefer: Iterable[str] = (),
+            known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Fact values from stated-fact entities ({candidates, value}) for a check whose rule reads `reads`:
     each mention becomes the first of its candidates the rule reads (or, with no rule in view, its first);
     a candidate in `prefer` first (a correction changes a fact already given: "不对，就两个人" is the
-    partners, not the staff)."""
-    wanted, preferred = list(reads), list(prefer)
+    partners, not the staff). An added count ("再招1个") is added to the `known` value of the first candidate
+    the rule reads and knows; with nothing known to add it to, it says nothing."""
+    wanted, preferred, known = list(reads), list(prefer), known or {}
     found: Dict[str, Any] = {}
     for mention in mentions:
+        if mention.get("role") in ADDED:
+            key = next((key for key in mention.get("candidates") or [] if key in known and key not in found
+                        and (key in wanted or not wanted) and isinstance(known[key], (int, float))), None)
+            if key is not None:
+                found[key] = known[key] + mention["value"]
+            continue
         candidates = [key for key in mention.get("candidates") or [] if key not in found]
         candidates = [key for key in candidates if key in preferred] + [key for key in candidates if key not in preferred]
         chosen = next((key for key in candidates if key in wanted), None) if wanted else (candidates or [None])[0]

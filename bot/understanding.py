@@ -211,6 +211,10 @@ def understand(text: str) -> Understanding:
 
 # "去哪办", "在哪儿申请": where to apply asks both which office and how; the answer gives both.
 WHERE_TO_APPLY = re.compile(r"(?:在|去|到|上|往)(?:哪|哪儿|哪里|哪个地方)(?:去|能|可以)?(?:办|申请|领|报|交|递|申报|办理)")
+# "网上能办不，还是得跑窗口", "How do I apply, 网上能申请吗": online or in person, and how; the process answer
+# names every channel, the online entry gives the links.
+HOW_OR_COUNTER = re.compile(r"窗口|柜台|跑一趟|跑腿|线下|现场|(?:怎么|咋|如何)(?:申请|办|弄|领)|能(?:申请|申领|申报)|how (?:do|can|to)|apply",
+                            re.IGNORECASE)
 
 
 def _more_aspects(matchers: _Matchers, text: str, main: Optional[str]) -> List[str]:
@@ -219,6 +223,8 @@ def _more_aspects(matchers: _Matchers, text: str, main: Optional[str]) -> List[s
     questions = [part for part in re.split(r"[？?]", text) if part.strip()]
     if main in ("process", "office") and WHERE_TO_APPLY.search(text):
         return ["office" if main == "process" else "process"]
+    if main == "online_entry" and (WHERE_TO_APPLY.search(text) or HOW_OR_COUNTER.search(text)):
+        return ["process"]
     if main is None or len(questions) < 2:
         return []
     more: List[str] = []

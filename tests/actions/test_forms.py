@@ -146,3 +146,26 @@ def test_a_value_named_in_a_reply_to_another_question_is_taken(dispatcher):
                       slots=slots)
     assert result["facts"]["enterprise_size"] == "medium" and result["facts"]["severe_epidemic_area"] is False
     assert "months_since_established" not in result["facts"]
+
+
+def test_a_reply_that_negates_the_question_answers_no(dispatcher):
+    slots = {"check_measure": "skill_upgrade_subsidy"}
+    result = validate(dispatcher, "这是第一次申请，今年也没领过", "inform", "same_certificate_claimed_before", slots)
+    assert result["facts"]["same_certificate_claimed_before"] is False
+
+
+def test_echoed_answers():
+    from actions.fact_forms import echoed_answer
+    from policies_kb.loader import kb
+
+    question = kb().facts["training_reported_before_start"].question
+    assert echoed_answer(question, "开班之前没跟人社局报，已经培训完了") is False
+    assert echoed_answer(kb().facts["first_startup"].question, "头一回") is True
+    assert echoed_answer(kb().facts["provides_startup_services"].question, "服务做了不少") is None  # 不少 is no negation
+    # A question that is itself negative is not read by its echo ("存款是否不足…": "不够" is a yes).
+    assert echoed_answer(kb().facts["deposits_below_min_wage_payroll"].question, "存款不够") is None
+
+
+def test_a_question_mid_check_is_answered_not_taken_for_an_answer(dispatcher):
+    validate(dispatcher, "每人500是固定的吗", "inform", "org_type", {"check_measure": "retention_training_subsidy"})
+    assert not any("没能从您的回答中识别" in (m.get("text") or "") for m in dispatcher.messages)

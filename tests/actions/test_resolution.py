@@ -138,7 +138,7 @@ def test_the_unemployed_are_offered_every_benefit_a_person_out_of_work_could_get
 from datetime import date  # noqa: E402
 
 from actions.resolution import (asked_measures, cannot_do, decide as decide_message, declares,  # noqa: E402
-                                english_follow_up, hiring_year)
+                                english_follow_up, hiring_year, is_farewell, is_leaving)
 
 
 def _measure(value, start):
@@ -232,3 +232,38 @@ def test_other_benefits_after_an_answer_list_the_rest_of_its_family():
                ranking=rank(("ask_topic", 0.6)))
     assert d.kind == "clarify" and "unemployment_benefit" not in d.candidates
     assert {"unemployment_allowance", "temporary_living_allowance"} <= set(d.candidates)
+
+
+def test_leaving_and_farewells():
+    assert is_farewell("OK got it, bye") and is_farewell("谢谢，拜拜") and not is_farewell("拜拜之前问一下失业金怎么领才能快一点")
+    assert is_leaving("好吧，等满一年再说，拜拜") and is_leaving("行，那等他满一年再说。谢谢")
+    assert not is_leaving("满一年了，能领吗")
+    assert decide(ranking=rank(("inform", 0.9)), text="行，那等他满一年再说。谢谢").smalltalk == "thanks"
+
+
+def test_a_named_out_of_scope_subject_is_declined_before_small_talk():
+    d = decide(ranking=rank(("bot_challenge", 0.9)), out_of_scope_terms=["发票"], text="你们能帮忙开个发票吗")
+    assert d.kind == "out_of_scope"
+    # "在支付宝上能申请吗" asks about applying: not a greeting.
+    d = decide(ranking=rank(("greet", 0.9)), aspect="online_entry", context_measure="unemployment_allowance",
+               text="在支付宝上能申请吗")
+    assert (d.kind, d.measure) == ("answer", "unemployment_allowance")
+
+
+def test_a_what_if_continues_the_case_under_discussion():
+    d = decide(ranking=rank(("nlu_fallback", 0.4)), context_measure="job_expansion_subsidy",
+               text="那如果这个月就给他们把失业保险交上呢")
+    assert (d.kind, d.measure, d.self_check) == ("answer", "job_expansion_subsidy", True)
+
+
+def test_the_situation_told_overtakes_an_unsure_guess():
+    entities = [{"entity": "stated_fact", "role": role, "value": value, "candidates": [key], "start": 0, "end": 1}
+                for role, key, value in (("contract", "contract_ended_or_terminated", True),
+                                         ("dismissed", "involuntary_separation", True),
+                                         ("status", "employment_status", "unemployed"))]
+    message = {"text": "合同到期公司不续签了，我交了3年失业险，现在没工作", "entities": entities,
+               "intent": {"name": "ask_unemployment_rate_cut", "confidence": 0.55},
+               "intent_ranking": rank(("ask_unemployment_rate_cut", 0.55), ("ask_unemployment_benefit", 0.21))}
+    assert decide_message(message).measure == "unemployment_benefit"
+    sure = {**message, "intent_ranking": rank(("ask_unemployment_rate_cut", 0.95), ("ask_unemployment_benefit", 0.03))}
+    assert decide_message(sure).measure == "unemployment_rate_cut"

@@ -105,7 +105,8 @@ SENTENCE_CASES = [
     ("想回山东老家创业", "startup_loan", {"starts_business_in_region": False}),
     # Colloquial numerals and approximate years.
     ("头一回创业，雇了俩小伙子", "startup_subsidy", {"first_startup": True, "jobs_created": 2}),
-    ("跟仨朋友合伙", "startup_loan", {"partners": 3}),
+    ("跟仨朋友合伙", "startup_loan", {"partners": 4}),  # the three and the person asking
+    ("要是跟俩战友合伙呢，一共三个人", "startup_loan", {"partners": 3}),
     ("社保交了十来年", "pension_deferral", {"continuous_contribution_months": 120}),
     ("失业保险交了二十多年", "unemployment_benefit", {"unemployment_insurance_months": 240}),
     ("备付期限是二点八年", "skills_training_subsidy", {"ui_fund_reserve_years": 2.8}),
@@ -121,6 +122,22 @@ SENTENCE_CASES = [
     ("我是退役军人，想在包头开个汽修店", "startup_loan",
      {"applicant": "person", "startup_person_category": "veteran", "starts_business_in_region": True}),
     ("我是纺织厂的会计，厂里今年一直亏损", "pension_deferral", {"loss_making": True}),  # the unit's clerk, not a person's case
+    # Where a person works is not who is asking.
+    ("我在青山区一家公司干了两年零两个月，合同到期公司不续了", "unemployment_benefit",
+     {"involuntary_separation": True}),  # no 单位类型: the person works there
+    ("公司在东河区，参保职工30人", "retention_training_subsidy",
+     {"org_type": "enterprise", "insured_employees": 30}),
+    # Said the other way round, or as what will be done.
+    ("开班之前没跟人社局报，已经培训完了", "skills_training_subsidy", {"training_reported_before_start": False}),
+    ("那下一期开班前先去人社部门申请呢", "skills_training_subsidy", {"training_reported_before_start": True}),
+    ("说实话工伤险还没给工人上呢", "injury_rate_cut", {"injury_insured": False}),
+    ("那要是下个月给他们把工伤险补上呢", "injury_rate_cut", {"injury_insured": True}),
+    ("我们生产一直正常，没受啥影响", "retention_training_subsidy", {"unable_to_operate_due_to_epidemic": False}),
+    ("不打算再找工作了，就等着退休", "unemployment_benefit", {"job_seeking": False}),
+    ("还没拿证，下个月才考", "skills_training_subsidy", {"certificate_kind": "none"}),
+    ("那我们改签成一年的呢", "graduate_hiring_subsidy", {"graduate_contract_months": 12}),
+    ("要是雇上俩人呢", "startup_subsidy", {"jobs_created": 2}),
+    ("我不是失业人员也不是大学生啥的，就是想开个奶茶店", "startup_loan", {"startup_person_category": "other"}),
 ]
 
 
@@ -227,3 +244,15 @@ def test_an_a_not_a_question_states_neither():
 def test_a_unit_speaking_of_itself_asks_as_an_organisation(text, applicant):
     found = {f.candidates[0]: f.value for f in stated_facts(normalise(text)) if f.candidates}
     assert found.get("applicant") == applicant
+
+
+def test_more_of_a_count_is_added_to_the_one_given():
+    mentions = [{"role": f.role, "candidates": list(f.candidates), "value": f.value}
+                for f in stated_facts(normalise("要是再招2个呢")) if f.candidates]
+    reads = facts_read("startup_loan", {"applicant": "organisation"})
+    assert resolve(mentions, reads, known={"new_hires_loan_eligible": 8}) == {"new_hires_loan_eligible": 10}
+    assert resolve(mentions, reads) == {}  # nothing given before: "再招2个" alone says no count
+
+
+def test_the_count_reached_wins_over_the_increment():
+    assert facts("要是再招1个，凑够10个呢", "startup_loan") == {"new_hires_loan_eligible": 10}
