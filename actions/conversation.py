@@ -71,8 +71,8 @@ def aspect(tracker: Tracker) -> Optional[str]:
     return resolution.asked_aspect(tracker.latest_message)
 
 
-def mentioned_facts(tracker: Tracker) -> Dict[str, Any]:
-    return resolution.mentioned_facts(tracker.latest_message)
+def mentioned_facts(tracker: Tracker, after: int = 0) -> Dict[str, Any]:
+    return resolution.mentioned_facts(tracker.latest_message, after)
 
 
 def stated_facts(tracker: Tracker, measure: Optional[str], known: Optional[Dict[str, Any]] = None,

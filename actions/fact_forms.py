@@ -222,6 +222,10 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
             # recent answer the new value fits.
             corrected = {key: value for key, value in conversation.stated_facts(
                 tracker, self.measure_in_view(tracker), facts, correcting=True).items() if facts.get(key) != value}
+            # "按统计局那个划型办法我们是小型企业，不对，会计说是微型的": the value named after the correction.
+            after = max(match.end() for match in CORRECTION.finditer(text))
+            corrected.update({key: value for key, value in conversation.mentioned_facts(tracker, after).items()
+                              if facts.get(key) != value and key not in corrected})
             target = correction_target(text, answered)
             if not corrected and target:
                 corrected = dict([target])

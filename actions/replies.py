@@ -57,6 +57,14 @@ def clarify_reply(candidates: List[str], aspect: Optional[str], topic_question: 
             "json_message": {"clarify": list(candidates), "aspect": aspect}}
 
 
+def also_asked_reply(measures: List[str], aspect: Optional[str]) -> Reply:
+    """'一次性留工补助能领吗？稳岗返还呢？': the first question is answered just before; the others are offered next."""
+    names = "、".join(f"“{kb().measure(m).name}”" for m in measures)
+    return {"text": f"您还问到了{names}。上面先回答了第一项，点下面的按钮或直接说名称，我接着回答。",
+            "buttons": [_choice_button(m, aspect) for m in measures],
+            "json_message": {"also_asked": list(measures), "aspect": aspect}}
+
+
 def which_measure_reply(aspect: Optional[str]) -> Reply:
     asked = ASPECT_LABELS[aspect] if aspect else "情况"
     return {"text": f"请问您想了解哪一项政策的{asked}？例如“稳岗返还”“失业保险金”“创业担保贷款”。"

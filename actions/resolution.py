@@ -35,8 +35,14 @@ ENGLISH_WORD = re.compile(r"[A-Za-z]+")
 
 
 def is_farewell(text: str) -> bool:
-    """'谢谢，拜拜', 'OK got it, bye': a short leave-taking (an English word counts as one character)."""
-    return bool(FAREWELL.search(text)) and len(ENGLISH_WORD.sub("w", text)) <= FAREWELL_MAX_LENGTH
+    """'谢谢，拜拜', 'OK got it, bye': a short leave-taking (an English word counts as one character); also a
+    statement that ends with one ("行吧，都过期了，那没事了，再见")."""
+    if not FAREWELL.search(text):
+        return False
+    if len(ENGLISH_WORD.sub("w", text)) <= FAREWELL_MAX_LENGTH:
+        return True
+    last = re.split(r"[，,。；;！!\s]+", text.strip(" 。.!！~"))[-1]
+    return len(last) <= 6 and bool(FAREWELL.search(last)) and declares(text)
 
 
 POSTPONE = re.compile(r"再说|以后再|回头再|到时候再")
@@ -62,7 +68,7 @@ FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject contin
 OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's measure still wins from here
 # "还是" asks "or" ("失业金还是补助金"), not "still" ("领完了还是没找着工作", "裁员还是5个").
 COMPARISON = re.compile(r"区别|不同|不一样|哪个(更|比较)?(好|划算|多|高|合适|钱多)|还是(?![没不\d一二两三四五六七八九十])")
-QUESTION = re.compile(r"[？?吗么]|什么|(?<!没)(?<!没受)(?<!没有)啥|怎么|怎样|如何|咋|哪|多少|多久|多长时间|几个|能不能|可不可以|是否|有没有")
+QUESTION = re.compile(r"[？?吗么]|(?<![好行对算])吧[。.!！~\s]*$|什么|(?<!没)(?<!没受)(?<!没有)啥|怎么|怎样|如何|咋|哪|多少|多久|多长时间|几个|能不能|可不可以|是否|有没有")
 # "如果我是自己辞职的呢", "那要是再招1个": the same case with something changed.
 WHAT_IF = re.compile(r"^(?:那|那么)?(?:如果|假如|要是|假设|若是|换成|万一|假如说|要是说)")
 # "那工伤保险也能一起缓吗", "还有我的份吗", "先给算算": whether (and how much) the person's own case qualifies.
@@ -185,7 +191,7 @@ def _families(measure: str) -> List[Sequence[str]]:
                    if not topic.narrows_only and measure in topic.measures), key=len)
 
 
-def _narrowed_siblings(topics: Sequence[str], context_measure: str) -> List[str]:
+def narrowed_siblings(topics: Sequence[str], context_measure: str) -> List[str]:
     """Measures sharing a topic with the one under discussion, narrowed by the words used now."""
     for group in _families(context_measure):
         narrowed = [m for m in group if all(m in kb().topics[t].measures for t in topics)]
@@ -209,13 +215,23 @@ def _family(measure: str) -> List[str]:
 def _short_follow_up(text: str) -> bool:
     """'那扩岗的呢', '工伤保险': a short message that changes the subject but not the question."""
     stripped = text.strip(" ？?。.!！")
-    return len(stripped) <= 8 or (len(stripped) <= FOLLOWUP_MAX_LENGTH and stripped.endswith("呢"))
+    return len(stripped) <= 8 or (len(stripped) <= FOLLOWUP_MAX_LENGTH and ("呢" in stripped or SAME_AS.search(stripped)))
+
+
+# "失业保险的呢，也一样？": the same question about another measure.
+SAME_AS = re.compile(r"(?:也|还)?一样(?:吗|么|不|吧)?$|也(?:是|行|可以|能)(?:吗|么|不)?$")
+
+
+def asks_the_same(text: str) -> bool:
+    """'那一次性留工补助呢', '失业保险的呢，也一样？': right after a verdict, the same question about another measure."""
+    stripped = text.strip(" ？?。.!！")
+    return len(stripped) <= FOLLOWUP_MAX_LENGTH and (stripped.endswith("呢") or bool(SAME_AS.search(stripped)))
 
 
 def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measures: Sequence[str],
             topics: Sequence[str], aspect: Optional[str], out_of_scope_terms: Sequence[str] = (),
             self_check: bool = False, context_measure: Optional[str] = None, context_aspect: Optional[str] = None,
-            text: str = "", situation: Sequence[str] = ()) -> Decision:
+            text: str = "", situation: Sequence[str] = (), asked_in_turn: Sequence[str] = ()) -> Decision:
     """Decide what to do with one user message (see the module docstring for the order of evidence)."""
     confidence = next((float(i.get("confidence") or 0) for i in ranking if i.get("name") == intent), 0.0)
     scored = _measure_ranking(ranking)
@@ -242,6 +258,10 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
         others = [m for m in _family(context_measure) if m != context_measure]
         if others:
             return Decision("clarify", aspect=aspect, candidates=others)
+    if len(asked_in_turn) > 1 and not COMPARISON.search(text):
+        # "一次性留工补助能领吗？稳岗返还呢？": each asked in its own question; the first first.
+        return Decision("answer", asked_in_turn[0], answer_aspect, candidates=list(asked_in_turn[1:]),
+                        self_check=check)
     if measures:
         if len(measures) == 1 and topics and (COMPARISON.search(text) or JOINED.search(text)):
             others = [m for m in topic_candidates(topics) if m != measures[0]]
@@ -266,7 +286,7 @@ def resolve(*, intent: Optional[str], ranking: Sequence[Dict[str, Any]], measure
 
     members = topic_candidates(topics) if topics else []
     if not members and topics and context_measure and _short_follow_up(text):
-        members = _narrowed_siblings(topics, context_measure)  # "工伤的呢" after 养老保险费缓缴 → 工伤保险费缓缴
+        members = narrowed_siblings(topics, context_measure)  # "工伤的呢" after 养老保险费缓缴 → 工伤保险费缓缴
     if not members and topics and vague:
         # "工伤保险这块有什么优惠": a narrowing word alone, asked vaguely, lists what it narrows to.
         groups = [kb().topics[t].measures for t in topics]
@@ -417,6 +437,24 @@ def situation_measures(message: Dict[str, Any]) -> List[str]:
     return [m for m in dict.fromkeys(inside) if m not in outside]
 
 
+def asked_in_turn(message: Dict[str, Any]) -> List[str]:
+    """Measures each named in a question of its own ("一次性留工补助能领吗？稳岗返还呢？"), in the order asked;
+    [] unless there are two or more such questions."""
+    text = message.get("text") or ""
+    ends = [match.end() for match in re.finditer(r"[？?]", text)]
+    if len(ends) < 2:
+        return []
+    by_question: Dict[int, set] = {}
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "measure":
+            question = sum(1 for end in ends if end <= (entity.get("start") or 0))
+            by_question.setdefault(question, set()).add(entity["value"])
+    if len(by_question) < 2 or any(len(named) > 1 for named in by_question.values()):
+        return []
+    ordered = [next(iter(by_question[question])) for question in sorted(by_question)]
+    return list(dict.fromkeys(ordered)) if len(set(ordered)) == len(ordered) else []
+
+
 def asked_measures(message: Dict[str, Any]) -> List[str]:
     """The measures named, or, when several are and the last clause names just one ("没领过失业金，能领失业
     补助金吗"), that one: the others are the situation, not the question."""
@@ -433,11 +471,12 @@ def asked_measures(message: Dict[str, Any]) -> List[str]:
     return last if len(set(last)) == 1 else named
 
 
-def mentioned_facts(message: Dict[str, Any]) -> Dict[str, Any]:
-    """Fact values the message itself reveals ("做餐饮的小企业"), from the NLU's fact entities."""
+def mentioned_facts(message: Dict[str, Any], after: int = 0) -> Dict[str, Any]:
+    """Fact values the message itself reveals ("做餐饮的小企业"), from the NLU's fact entities; `after`: only
+    those named from that character on ("小型企业，不对，会计说是微型的": what follows the correction)."""
     found: Dict[str, Any] = {}
     for entity in message.get("entities") or []:
-        if entity.get("entity") in kb().facts:
+        if entity.get("entity") in kb().facts and (entity.get("start") or 0) >= after:
             found.setdefault(entity["entity"], entity.get("value"))
     return found
 
@@ -533,4 +572,4 @@ def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
         aspect=asked_aspect(message), out_of_scope_terms=entity_values(message, "out_of_scope"),
         self_check=bool(entity_values(message, "self_check")),
         context_measure=context_measure, context_aspect=context_aspect, text=(message.get("text") or "").strip(),
-        situation=situation_measures(message))
+        situation=situation_measures(message), asked_in_turn=asked_in_turn(message))

@@ -18,11 +18,12 @@ from policies_kb.numbers import find_number
 
 from . import conversation, handoff
 from .fact_forms import correction_target, describe, describe_all, is_correction, is_what_if
-from .replies import (answer_reply, cannot_reply, care_reply, case_reply, checkup_reply, clarify_reply,
+from .replies import (also_asked_reply, answer_reply, cannot_reply, care_reply, case_reply, checkup_reply, clarify_reply,
                       eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
                       verdict_change, which_measure_reply)
 from .resolution import (CRISIS, DISTRESS, ELIGIBILITY_QUESTION, WHEN_TO_APPLY, Decision, aspect_guessed, cannot_do,
-                         WHO_ASKS, decide, declares, is_leaving, situation_measures)
+                         WHO_ASKS, asks_the_same, decide, declares, is_leaving,
+                         narrowed_siblings, situation_measures)
 
 # Saying who is asking ("我们公司", resolution.WHO_ASKS) prefills the check but does not describe a case to judge.
 # Aspects a described case is judged for ("我们20人裁了5个，稳岗返还能拿多少"); "要什么材料" is answered as asked.
@@ -74,7 +75,11 @@ def _stays_on(tracker: Tracker, measure: str) -> bool:
     if elsewhere and not only_in_passing(elsewhere):
         return False  # "那医保单位部分能不能缓着交": the same words, said of a subject outside the notice
     named = [m for m in conversation.entity_values(tracker, "measure") if m not in situation]
-    topics = [kb().topics[t] for t in conversation.entity_values(tracker, "topic")]
+    topic_ids = conversation.entity_values(tracker, "topic")
+    topics = [kb().topics[t] for t in topic_ids]
+    siblings = narrowed_siblings(topic_ids, measure) if topic_ids else []
+    if siblings and measure not in siblings and not declares(conversation.text(tracker)):
+        return False  # "那养老保险的单位部分也能缓吧" after 工伤保险费缓缴: the sibling measure is asked about
     return all(m == measure for m in named) and (
         declares(conversation.text(tracker)) or all(measure in t.measures or t.narrows_only for t in topics))
 
@@ -84,8 +89,8 @@ def _case_update(tracker: Tracker, measure: str) -> Dict[str, Any]:
     the case facts the measure reads, including who is asking when the message only states it; {} when
     the message asks about another aspect ("那被辞退的话钱打到哪") or describes nothing."""
     aspect = conversation.aspect(tracker)
-    if aspect and aspect not in ("conditions", "amount"):
-        return {}
+    if aspect and aspect not in ("conditions", "amount") and not declares(conversation.text(tracker)):
+        return {}  # a statement's words ("业务基本停了") are not a question about the period
     named, stated = _message_facts(tracker, measure, conversation.facts(tracker))
     found = {**named, **stated}
     # Who is asking alone describes no case, unless said as a statement ("我们基地是企业性质的"); beside the
@@ -189,8 +194,12 @@ class ActionRespond(Action):
             aspect = decision.aspect
             if aspect == "overview" and tracker.get_slot("clarify_aspect") and not tracker.get_slot("measure"):
                 aspect = tracker.get_slot("clarify_aspect")
-            return self._answer(dispatcher, tracker, decision.measure, aspect, decision.self_check and may_start_dialogue,
-                                may_judge=may_start_dialogue)
+            events = self._answer(dispatcher, tracker, decision.measure, aspect,
+                                  decision.self_check and may_start_dialogue, may_judge=may_start_dialogue)
+            if decision.candidates:
+                # Several measures asked one after the other: the first is answered, the rest offered next.
+                dispatcher.utter_message(**also_asked_reply(decision.candidates, decision.aspect))
+            return events
         if decision.kind == "clarify":
             topic = next((kb().topics[t] for t in conversation.entity_values(tracker, "topic")), None)
             dispatcher.utter_message(**clarify_reply(decision.candidates, decision.aspect,
@@ -237,7 +246,7 @@ class ActionRespond(Action):
         case_known = bool((set(known) & set(facts_read(measure, known))) - WHO_ASKS)
         text = conversation.text(tracker)
         # "那一次性留工补助呢" right after a verdict asks the same about another measure.
-        same_question = bool(tracker.get_slot("last_check")) and text.rstrip("？?。").endswith("呢") and len(text) <= 16
+        same_question = bool(tracker.get_slot("last_check")) and asks_the_same(text)
         asks_own_case = described or (case_known and (bool(ELIGIBILITY_QUESTION.search(text)) or same_question or picked))
         start_check = start_check or (asks_own_case and may_judge and aspect in JUDGED_ASPECTS)
         # Kept for any later check, so what was said is never asked again ("今年招的" matters to 扩岗补助 too).
@@ -273,8 +282,9 @@ class ActionRespond(Action):
         # Only named values this rule reads: "开饭馆" names an industry, which says nothing to a founder's loan.
         reads = facts_read(measure, known)
         named = {key: value for key, value in conversation.mentioned_facts(tracker).items() if key in reads}
-        remembered = {key: value for key, value in conversation.remembered_facts(tracker, measure, known).items()
-                      if key not in named and key not in kept}
+        # Read with what this message tells: "我们单位…缴费基数30万" says who asks, which opens the facts remembered.
+        remembered = {key: value for key, value in conversation.remembered_facts(tracker, measure, {**known, **kept})
+                      .items() if key not in named and key not in kept}
         if remembered:
             dispatcher.utter_message(text=f"按您前面说过的情况（{describe_all(remembered)}）一并判断。")
         facts = {**remembered, **named, **known, **kept}
@@ -333,6 +343,9 @@ class ActionRespond(Action):
         events = [SlotSet("measure", measure), SlotSet("aspect", "conditions"), SlotSet("clarify_candidates", None),
                   SlotSet("answered_facts", _answered_with(tracker, changes))]
         result = check(measure, facts, day)
+        if conversation.aspect(tracker) == "amount" and not aspect_guessed(tracker.latest_message):
+            # "那技师的补贴标准到底是多少": the standard asked for, then the case with the new fact.
+            dispatcher.utter_message(**answer_reply(answer(measure, "amount", day)))
         if result.eligible is None and result.in_force and may_start_dialogue:
             # Still open: ask only what is missing, then give the verdict.
             lead = "已按“{}”更新".format(changed) if judged_before else f"已记下：{changed}"

@@ -166,8 +166,24 @@ def stated_facts(text: str) -> List[StatedFact]:
                   if not _overlaps((s.start, s.end), [(n.start, n.end) for n in numbers
                                                       if set(n.candidates) & set(s.candidates)])
                   and not (s.candidates[:1] in (("org_type",), ("applicant",)) and _overlaps((s.start, s.end), workplaces))]
-    return sorted(numbers + statements + _without_work(text, statements) + _as_organisation(statements),
-                  key=lambda fact: fact.start)
+    return sorted(numbers + statements + _without_work(text, statements) + _as_organisation(statements)
+                  + _insured_throughout(numbers, statements), key=lambda fact: fact.start)
+
+
+# "干了两年零两个月，失业保险一直交着": the insurance was paid for as long as the work lasted.
+THROUGHOUT = re.compile(r"一直|没断|从没断|始终|都交着|全交着")
+
+
+def _insured_throughout(numbers: List[StatedFact], statements: List[StatedFact]) -> List[StatedFact]:
+    if any("unemployment_insurance_months" in n.candidates for n in numbers):
+        return []
+    insured = any("unemployment_insured" in s.candidates and s.value is True and THROUGHOUT.search(s.text)
+                  for s in statements)
+    work = next((n for n in numbers if n.role == "work_duration"), None)
+    if not insured or work is None:
+        return []
+    return [StatedFact("contribution_duration", ("unemployment_insurance_months",), work.value, work.start, work.end,
+                       work.text)]
 
 
 # "我在青山区一家公司干了两年": where a person works, not a unit asking about itself.

@@ -98,7 +98,7 @@ def assist(message: Dict[str, Any], day: date, context_measure: Optional[str] = 
     """The panel's view of one parsed sentence: the router's decision, the measures, and for the
     selected one every aspect's answer and the conditions checklist with the facts the caller mentioned."""
     decision = decide(message, context_measure, context_aspect)
-    decided = [decision.measure] if decision.kind == "answer" else list(decision.candidates)
+    decided = [decision.measure, *decision.candidates] if decision.kind == "answer" else list(decision.candidates)
     shown = candidates(message, decided, unsure=decision.kind in TOPPED_UP)
     selected = shown[0]["measure"] if shown else None
     facts = _known_facts(message)

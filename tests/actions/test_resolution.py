@@ -138,7 +138,8 @@ def test_the_unemployed_are_offered_every_benefit_a_person_out_of_work_could_get
 from datetime import date  # noqa: E402
 
 from actions.resolution import (asked_measures, cannot_do, decide as decide_message, declares,  # noqa: E402
-                                english_follow_up, hiring_year, is_farewell, is_leaving)
+                                asked_in_turn, asks_the_same, english_follow_up, hiring_year,
+                                is_farewell, is_leaving)
 
 
 def _measure(value, start):
@@ -267,3 +268,32 @@ def test_the_situation_told_overtakes_an_unsure_guess():
     assert decide_message(message).measure == "unemployment_benefit"
     sure = {**message, "intent_ranking": rank(("ask_unemployment_rate_cut", 0.95), ("ask_unemployment_benefit", 0.03))}
     assert decide_message(sure).measure == "unemployment_rate_cut"
+
+
+def test_the_same_question_about_another_measure():
+    assert asks_the_same("失业保险的呢，也一样？") and asks_the_same("那一次性留工补助呢？") and asks_the_same("工伤的也行吗")
+    assert not asks_the_same("我们公司参保职工三十个人，去年一个都没裁，这个能领多少呢，麻烦算一下")
+    d = decide(topics=["unemployment_insurance"], context_measure="pension_deferral", context_aspect="conditions",
+               text="失业保险的呢，也一样？")
+    assert (d.kind, d.measure) == ("answer", "unemployment_deferral")
+
+
+def test_two_measures_asked_one_after_the_other_are_answered_in_turn():
+    text = "我们是个体户，给5个人交着失业险。一次性留工补助能领吗？稳岗返还呢？"
+    message = {"text": text, "intent": {"name": "ask_job_retention_refund", "confidence": 0.7},
+               "intent_ranking": rank(("ask_job_retention_refund", 0.7)),
+               "entities": [_measure("retention_training_subsidy", text.index("一次性")),
+                            _measure("job_retention_refund", text.index("稳岗"))]}
+    assert asked_in_turn(message) == ["retention_training_subsidy", "job_retention_refund"]
+    decision = decide_message(message)
+    assert (decision.measure, decision.candidates) == ("retention_training_subsidy", ["job_retention_refund"])
+    # Both in one question is a comparison or a joint question, not two in turn.
+    joined = {**message, "text": "一次性留工补助和稳岗返还能一起领吗？好的？"}
+    assert asked_in_turn({**joined, "entities": [_measure("retention_training_subsidy", 0),
+                                                 _measure("job_retention_refund", 7)]}) == []
+
+
+def test_a_statement_that_ends_with_a_farewell():
+    assert is_farewell("行吧，都过期了，那没事了，再见")
+    assert not is_farewell("那拜拜之前我再问一下，失业金在哪儿领？")
+    assert not declares("客运这块不用交材料吧") and declares("好吧")

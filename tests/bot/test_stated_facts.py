@@ -138,6 +138,8 @@ SENTENCE_CASES = [
     ("那我们改签成一年的呢", "graduate_hiring_subsidy", {"graduate_contract_months": 12}),
     ("要是雇上俩人呢", "startup_subsidy", {"jobs_created": 2}),
     ("我不是失业人员也不是大学生啥的，就是想开个奶茶店", "startup_loan", {"startup_person_category": "other"}),
+    # Worked so long with the insurance paid throughout: that long insured.
+    ("在厂里干了两年零两个月，失业保险一直交着", "unemployment_benefit", {"unemployment_insurance_months": 26}),
 ]
 
 
