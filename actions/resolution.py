@@ -29,7 +29,7 @@ from policies_kb.schema import ASPECTS
 ASK_PREFIX = "ask_"
 SMALLTALK = ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff")
 CONVERSATIONAL = ("affirm", "deny", "stop", "inform")  # replies that only make sense inside a dialogue
-FAREWELL = re.compile(r"拜拜|再见|回见|回头见|\bbye\b|byebye|goodbye|88$", re.IGNORECASE)
+FAREWELL = re.compile(r"拜拜|再见|回见|回头见|\bbye\b|byebye|goodbye|88$|打扰了[。.!！~\s]*$", re.IGNORECASE)
 FAREWELL_MAX_LENGTH = 12  # a leave-taking, not a question that happens to end with one
 ENGLISH_WORD = re.compile(r"[A-Za-z]+")
 
@@ -533,6 +533,10 @@ def unambiguous_facts(message: Dict[str, Any], today: date) -> Dict[str, Any]:
     return resolve_stated(mentions, [])
 
 
+# "为啥？", "咋还不行", "凭啥": the person disputes the verdict just given.
+WHY = re.compile(r"为啥|为什么|咋还|怎么还|凭啥|凭什么|怎么就不|咋就不|怎么会不")
+VERDICT_UNSURE = re.compile(r"不确定|说不好|不好说|说不准|没准|定不了")
+
 # Who is asking ("我们公司") says nothing of which measure a situation fits.
 WHO_ASKS = {"applicant", "org_type"}
 SITUATION_TIP = 2  # facts a measure's rule reads that the message states, for it to overtake a guess reading none
@@ -563,13 +567,21 @@ def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
     if context_measure and english_follow_up(message):
         return Decision("answer", context_measure, asked_aspect(message))
     ranking = ranked_by_situation(message, intent_ranking(message))
+    aspect = asked_aspect(message)
+    text = (message.get("text") or "").strip()
+    if context_measure and WHY.search(text) and not asked_measures(message) and aspect in (None, "overview", "conditions",
+                                                                                          "process"):
+        # "为啥？我们也给他们交失业保险了啊", "条件都够了咋还说不确定": why the verdict is what it is — the
+        # conditions, or, where the region has yet to set the procedure, the procedure.
+        pending = kb().measure(context_measure).procedure_pending
+        aspect = "process" if pending and VERDICT_UNSURE.search(text) else "conditions"
     intent = (message.get("intent") or {}).get("name")
     if ranking and measure_of_intent(intent) and ranking[0].get("name") != intent:
         intent = ranking[0].get("name")
     return resolve(
         intent=intent, ranking=ranking,
         measures=asked_measures(message), topics=entity_values(message, "topic"),
-        aspect=asked_aspect(message), out_of_scope_terms=entity_values(message, "out_of_scope"),
+        aspect=aspect, out_of_scope_terms=entity_values(message, "out_of_scope"),
         self_check=bool(entity_values(message, "self_check")),
-        context_measure=context_measure, context_aspect=context_aspect, text=(message.get("text") or "").strip(),
+        context_measure=context_measure, context_aspect=context_aspect, text=text,
         situation=situation_measures(message), asked_in_turn=asked_in_turn(message))

@@ -22,7 +22,7 @@ from .replies import (also_asked_reply, answer_reply, cannot_reply, care_reply, 
                       eligibility_reply, ended_reply, out_of_scope_reply, situation_offer_reply, unclear_reply,
                       verdict_change, which_measure_reply)
 from .resolution import (CRISIS, DISTRESS, ELIGIBILITY_QUESTION, WHEN_TO_APPLY, Decision, aspect_guessed, cannot_do,
-                         WHO_ASKS, asks_the_same, decide, declares, is_leaving,
+                         WHO_ASKS, WHY, asks_the_same, decide, declares, is_leaving,
                          narrowed_siblings, situation_measures)
 
 # Saying who is asking ("我们公司", resolution.WHO_ASKS) prefills the check but does not describe a case to judge.
@@ -346,6 +346,9 @@ class ActionRespond(Action):
         if conversation.aspect(tracker) == "amount" and not aspect_guessed(tracker.latest_message):
             # "那技师的补贴标准到底是多少": the standard asked for, then the case with the new fact.
             dispatcher.utter_message(**answer_reply(answer(measure, "amount", day)))
+        elif judged_before and WHY.search(conversation.text(tracker)):
+            # "为啥？我们也给他们交失业保险了啊": why — the conditions, then the case with what was added.
+            dispatcher.utter_message(**answer_reply(answer(measure, "conditions", day)))
         if result.eligible is None and result.in_force and may_start_dialogue:
             # Still open: ask only what is missing, then give the verdict.
             lead = "已按“{}”更新".format(changed) if judged_before else f"已记下：{changed}"

@@ -20,7 +20,7 @@ from policies_kb.numbers import parse_months, parse_number
 
 CUES_PATH = Path(__file__).parent / "stated_facts.yml"
 # A number as people write it, with its approximations: 60来, 三十几, 4万多, 1.8万, 两千五.
-NUMBER = (r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千俩仨])(?:[\d.零〇一二两三四五六七八九十百千万亿]|个(?=亿))*"
+NUMBER = (r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千俩仨])(?:[\d.零〇一二两三四五六七八九十百千万亿]|个(?=亿)|点(?=[零一二两三四五六七八九]))*"
           r"(?:来|多|几|余)?(?:万多|万|亿)?")
 DURATION = (r"(?:(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十]+(?:点[零一二两三四五六七八九])?)(?:来|多|几)?(?:个)?(?:年半?|周年)(?:零?(?:\d+|[一二两三四五六七八九十]+)个?月)?"
             r"|(?:\d+|[一二两三四五六七八九十]+)个?(?:来|多)?月|半年)(?:多)?")
@@ -46,7 +46,7 @@ def cues() -> dict:
 def _compile(pattern: str) -> re.Pattern:
     # A number followed by 年/月 is a duration, not a count or a sum ("失业保险交了三年").
     # The number is read whole: "交了十一个月" is not 10 followed by "一个月".
-    whole_number = f"(?P<n>{NUMBER})(?![\\d.零〇一二两三四五六七八九十百千万亿])(?![来多几余]?\\s*(?:个?月|年|周|岁|天|块儿|起))"
+    whole_number = f"(?P<n>{NUMBER})(?![\\d.零〇一二两三四五六七八九十百千万亿点])(?![来多几余]?\\s*(?:个?月|年|周|岁|天|块儿|起))"
     return re.compile(pattern.replace("{N}", whole_number).replace("{D}", f"(?P<d>{DURATION})"))
 
 
@@ -167,18 +167,20 @@ def stated_facts(text: str) -> List[StatedFact]:
                                                       if set(n.candidates) & set(s.candidates)])
                   and not (s.candidates[:1] in (("org_type",), ("applicant",)) and _overlaps((s.start, s.end), workplaces))]
     return sorted(numbers + statements + _without_work(text, statements) + _as_organisation(statements)
-                  + _insured_throughout(numbers, statements), key=lambda fact: fact.start)
+                  + _insured_throughout(text, numbers, statements), key=lambda fact: fact.start)
 
 
 # "干了两年零两个月，失业保险一直交着": the insurance was paid for as long as the work lasted.
 THROUGHOUT = re.compile(r"一直|没断|从没断|始终|都交着|全交着")
+# "去年三月在厂里上的保，干了七个月就停了": insured from the start of the work.
+INSURED_FROM_START = re.compile(r"(?:上|参|交|缴)(?:的|了)保")
 
 
-def _insured_throughout(numbers: List[StatedFact], statements: List[StatedFact]) -> List[StatedFact]:
+def _insured_throughout(text: str, numbers: List[StatedFact], statements: List[StatedFact]) -> List[StatedFact]:
     if any("unemployment_insurance_months" in n.candidates for n in numbers):
         return []
     insured = any("unemployment_insured" in s.candidates and s.value is True and THROUGHOUT.search(s.text)
-                  for s in statements)
+                  for s in statements) or bool(INSURED_FROM_START.search(text))
     work = next((n for n in numbers if n.role == "work_duration"), None)
     if not insured or work is None:
         return []
