@@ -240,8 +240,10 @@ class FactQuestionForm(FormValidationAction, abc.ABC):
         stated = {key: value for key, value in conversation.stated_facts(tracker, self.measure_in_view(tracker), facts)
                   .items() if facts.get(key) != value}
         # Values the reply names that nobody has given yet ("我们属于中型企业" while the check asks something else).
+        # A what-if changes one already given ("要是我们是搞纺织的呢").
         stated.update({key: value for key, value in self.named_facts(tracker, facts).items()
-                       if key not in facts and key not in stated and key != pending})
+                       if (key not in facts or (is_what_if(text) and facts[key] != value)) and key not in stated
+                       and key != pending})
         # "失业金在哪里申请" asked mid-check is a question; "正在领失业金" answers 就业状态, and "缓缴到期肯定补上"
         # in a 缓缴 check names its own topic.
         in_view = self.measure_in_view(tracker)

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, Dict, List, Optional, Sequence
 
 from bot.referrals import only_in_passing
-from bot.stated_facts import resolve as resolve_stated
+from bot.stated_facts import PRESUMED, resolve as resolve_stated
 from policies_kb.engine import facts_read
 from policies_kb.facts import FactError
 from policies_kb.loader import kb
@@ -500,7 +500,8 @@ def stated_facts(message: Dict[str, Any], measure: Optional[str], known: Optiona
                  today: Optional[date] = None, prefer: Sequence[str] = ()) -> Dict[str, Any]:
     """Facts the message states in passing ("参保60来号人，裁了3个"), each taken as the fact the measure's
     rule reads (all 19 rules when no measure is in view)."""
-    mentions = [e for e in message.get("entities") or [] if e.get("entity") == "stated_fact"]
+    mentions = [e for e in message.get("entities") or [] if e.get("entity") == "stated_fact"
+                and not (e.get("role") == PRESUMED and "org_type" in (known or {}))]  # a kind told before wins
     year = hiring_year(message.get("text") or "", today) if today else None
     if year is not None:
         mentions.append({"candidates": ["graduates_hired_in_2022"], "value": year == 2022})

@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.questions import WHERE_TO_APPLY
 from bot.referrals import only_in_passing
 from policies_kb.answers import answer
 from policies_kb.engine import check, checkup, facts_read
@@ -258,7 +259,10 @@ class ActionRespond(Action):
             dispatcher.utter_message(**case_reply(reply, [describe(key, value) for key, value in stated.items()]))
         else:
             dispatcher.utter_message(**answer_reply(reply))
-            for also in [a for a in conversation.entity_values(tracker, "aspect_also") if a != aspect][:2]:
+            also = [a for a in conversation.entity_values(tracker, "aspect_also") if a != aspect]
+            if aspect in ("online_entry", "office") and "process" not in also and WHERE_TO_APPLY.search(text):
+                also.insert(0, "process")  # "去哪儿申请": how and where, whichever half the classifier heard first
+            for also in also[:2]:
                 dispatcher.utter_message(**answer_reply(answer(measure, also, day)))  # "怎么领？要带什么材料？"
         if not start_check and described and may_judge and reply.in_force and aspect not in JUDGED_ASPECTS:
             # "失业补助金怎么申请？我失业金上个月就领完了…": the aspect asked is answered; when what the person

@@ -166,8 +166,24 @@ def stated_facts(text: str) -> List[StatedFact]:
                   if not _overlaps((s.start, s.end), [(n.start, n.end) for n in numbers
                                                       if set(n.candidates) & set(s.candidates)])
                   and not (s.candidates[:1] in (("org_type",), ("applicant",)) and _overlaps((s.start, s.end), workplaces))]
+    statements += _presumed_enterprise(text, statements)
     return sorted(numbers + statements + _without_work(text, statements) + _as_organisation(statements)
                   + _insured_throughout(text, numbers, statements), key=lambda fact: fact.start)
+
+
+# "我们开超市的", "我们饭店今年…": a shop or restaurant speaking of itself is presumed an enterprise, unless the
+# message says it is another kind; a kind told before wins over the presumption (actions/resolution.py).
+SHOP_SELF = re.compile(r"(?:我们|俺们|咱们|我家|俺家)(?:是|这|家|这个|这家|是家|是个|开的是)?(?:开)?(?:的)?"
+                       r"(?:饭店|饭馆|餐馆|餐厅|超市|酒店|宾馆|旅行社|旅馆|门店|商场|店)")
+OTHER_KIND = re.compile(r"个体|事业单位|社会组织|律所|事务所|协会|基金会|民办非")
+PRESUMED = "presumed_enterprise"
+
+
+def _presumed_enterprise(text: str, statements: List[StatedFact]) -> List[StatedFact]:
+    match = SHOP_SELF.search(text)
+    if match is None or OTHER_KIND.search(text) or any("org_type" in s.candidates for s in statements):
+        return []
+    return [StatedFact(PRESUMED, ("org_type",), "enterprise", match.start(), match.end(), match.group())]
 
 
 # "干了两年零两个月，失业保险一直交着": the insurance was paid for as long as the work lasted.

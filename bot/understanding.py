@@ -19,6 +19,7 @@ from pypinyin import lazy_pinyin
 from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
+from bot.questions import WHERE_TO_APPLY
 from bot.referrals import out_of_scope_terms
 from policies_kb.loader import kb
 from policies_kb.schema import ASPECTS
@@ -209,8 +210,6 @@ def understand(text: str) -> Understanding:
                          aspect_evidence=evidence, more_aspects=_more_aspects(matchers, text, aspect))
 
 
-# "去哪办", "在哪儿申请": where to apply asks both which office and how; the answer gives both.
-WHERE_TO_APPLY = re.compile(r"(?:在|去|到|上|往)(?:哪|哪儿|哪里|哪个地方)(?:去|能|可以)?(?:办|申请|领|报|交|递|申报|办理)")
 # "网上能办不，还是得跑窗口", "How do I apply, 网上能申请吗": online or in person, and how; the process answer
 # names every channel, the online entry gives the links.
 HOW_OR_COUNTER = re.compile(r"窗口|柜台|跑一趟|跑腿|线下|现场|(?:怎么|咋|如何)(?:申请|办|弄|领)|能(?:申请|申领|申报)|how (?:do|can|to)|apply",

@@ -297,3 +297,11 @@ def test_a_statement_that_ends_with_a_farewell():
     assert is_farewell("行吧，都过期了，那没事了，再见")
     assert not is_farewell("那拜拜之前我再问一下，失业金在哪儿领？")
     assert not declares("客运这块不用交材料吧") and declares("好吧")
+
+
+def test_a_kind_of_unit_told_before_wins_over_the_presumption_of_a_shop():
+    from actions.resolution import stated_facts
+    message = {"text": "我们开的是饭馆", "entities": [
+        {"entity": "stated_fact", "role": "presumed_enterprise", "candidates": ["org_type"], "value": "enterprise"}]}
+    assert stated_facts(message, "retention_training_subsidy", {}) == {"org_type": "enterprise"}
+    assert "org_type" not in stated_facts(message, "retention_training_subsidy", {"org_type": "individual_business"})

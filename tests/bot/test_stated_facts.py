@@ -139,6 +139,11 @@ SENTENCE_CASES = [
     ("那我们改签成一年的呢", "graduate_hiring_subsidy", {"graduate_contract_months": 12}),
     ("要是雇上俩人呢", "startup_subsidy", {"jobs_created": 2}),
     ("我不是失业人员也不是大学生啥的，就是想开个奶茶店", "startup_loan", {"startup_person_category": "other"}),
+    # A shop speaking of itself is presumed an enterprise, unless it says what else it is.
+    ("我们开超市的，参保员工二十来个", "retention_training_subsidy",
+     {"org_type": "enterprise", "applicant": "organisation", "insured_employees": 20}),
+    ("我们是个体户，开超市的", "retention_training_subsidy", {"org_type": "individual_business", "applicant": "organisation"}),
+    ("我在超市上班", "retention_training_subsidy", {}),
     # Worked so long with the insurance paid throughout: that long insured.
     ("在厂里干了两年零两个月，失业保险一直交着", "unemployment_benefit", {"unemployment_insurance_months": 26}),
 ]
