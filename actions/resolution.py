@@ -215,7 +215,7 @@ def _family(measure: str) -> List[str]:
 def _short_follow_up(text: str) -> bool:
     """'那扩岗的呢', '工伤保险': a short message that changes the subject but not the question."""
     stripped = text.strip(" ？?。.!！")
-    return len(stripped) <= 8 or (len(stripped) <= FOLLOWUP_MAX_LENGTH and ("呢" in stripped or SAME_AS.search(stripped)))
+    return len(stripped) <= 8 or asks_the_same(text) or (len(stripped) <= FOLLOWUP_MAX_LENGTH and "呢" in stripped)
 
 
 # "失业保险的呢，也一样？": the same question about another measure.
