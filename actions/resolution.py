@@ -68,7 +68,7 @@ FOLLOWUP_MAX_LENGTH = 16  # a short message with an aspect and no subject contin
 OOS_OVERRIDE = 0.8        # an out-of-scope word in passing: the classifier's measure still wins from here
 # "还是" asks "or" ("失业金还是补助金"), not "still" ("领完了还是没找着工作", "裁员还是5个").
 COMPARISON = re.compile(r"区别|不同|不一样|哪个(更|比较)?(好|划算|多|高|合适|钱多)|还是(?![没不\d一二两三四五六七八九十])")
-QUESTION = re.compile(r"[？?吗么]|(?<![好行对算])吧[。.!！~\s]*$|什么|(?<!没)(?<!没受)(?<!没有)啥|怎么|怎样|如何|咋|哪|多少|多久|多长时间|几个|能不能|可不可以|是否|有没有")
+QUESTION = re.compile(r"[？?吗么]|(?<![好行对算])吧[。.!！~\s]*$|什么|(?<!没)(?<!没受)(?<!没有)啥|怎么|怎样|如何|咋|哪|多少|多久|多长时间|几个|能不能|可不可以|是否|是不是|有没有")
 # "如果我是自己辞职的呢", "那要是再招1个": the same case with something changed.
 WHAT_IF = re.compile(r"^(?:那|那么)?(?:如果|假如|要是|假设|若是|换成|万一|假如说|要是说)")
 # "那工伤保险也能一起缓吗", "还有我的份吗", "先给算算": whether (and how much) the person's own case qualifies.
@@ -78,7 +78,8 @@ ELIGIBILITY_QUESTION = re.compile(r"能不能|能否|可不可以|可以.{0,8}[�
 
 # What the assistant cannot do, said plainly with where to go instead (actions/replies.py cannot_reply).
 CANNOT = (("application_status", re.compile(r"进度|到哪一?步|审核(到哪|结果|通过了?没|完了?没)|批(下来)?了?没|有结果了?没|"
-                                            r"(钱|补贴|返还款?)到账了?没|怎么还没(到账|批|审)|查(一下|查)?我的")),
+                                            r"(钱|补贴|返还款?)到账了?没|怎么还没(到账|批|审)|查(一下|查)?我的|"
+                                            r"(报|交|递|申请)上去[^，,。？?]{0,12}(没动静|没消息|没信儿|还没)|一直没(动静|消息|信儿)")),
           ("callback", re.compile(r"回(个|一个)?电话|(打|回)电话给我|给我(打|回)(个)?电话|联系我|回拨")),
           ("store_contact", re.compile(r"记(下|住|一下)?我的(手机|电话|号码)|留(个|一下)?(我的)?(手机|电话|号码|联系方式)(?!.*(多少|哪))|我的(手机|电话)(号码?)?是")),
           ("personal_advice", re.compile(r"你(觉得|看|建议)我(该|应该|要不要)|帮我(选|决定|拿主意)|要不要辞职")))
@@ -215,7 +216,12 @@ def _family(measure: str) -> List[str]:
 def _short_follow_up(text: str) -> bool:
     """'那扩岗的呢', '工伤保险': a short message that changes the subject but not the question."""
     stripped = text.strip(" ？?。.!！")
-    return len(stripped) <= 8 or asks_the_same(text) or (len(stripped) <= FOLLOWUP_MAX_LENGTH and "呢" in stripped)
+    return len(stripped) <= 8 or asks_the_same(text) or (len(stripped) <= FOLLOWUP_MAX_LENGTH and (
+        "呢" in stripped or bool(ALSO.search(stripped))))
+
+
+# "那养老保险是不是也能一块缓": the same question, also about another measure.
+ALSO = re.compile(r"也(?:能|可以|行|是|一样)|一块|一起")
 
 
 # "失业保险的呢，也一样？": the same question about another measure.
