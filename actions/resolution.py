@@ -489,7 +489,7 @@ def mentioned_facts(message: Dict[str, Any], after: int = 0) -> Dict[str, Any]:
 
 # "今年招了4个应届生", "8月份招的": when graduates were hired, against the day the question is asked.
 HIRED_WHEN = re.compile(r"(今年|去年|前年|(?:20)?(\d{2})年|\d{1,2}月份?|上个月|这个月|年初|年底)[^，,。；]{0,3}"
-                        r"(?:招|录用|吸纳|新招|入职|进来|进的|进厂|进公司|上岗|来的)")
+                        r"(?:招|录用|吸纳|新招|入职|进来|进的|进厂|进公司|上岗|来的|收了|收的)")
 
 
 def hiring_year(text: str, today: date) -> Optional[int]:

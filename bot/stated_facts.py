@@ -249,7 +249,8 @@ def _with_totals(numbers: List[StatedFact]) -> List[StatedFact]:
 # "被辞了", "把我裁了", "老板不干了店关了": dismissed (or the workplace closed), said of oneself, also says there
 # is no job now (and so does "我是自己辞职的"), unless the text says what the work situation is ("被辞退了，现在在新单位上班"). A unit's
 # layoffs ("公司裁员了") say nothing of the speaker.
-DISMISSED_ONESELF = re.compile(r"被(?:单位|公司|厂里|厂子|老板|用人单位)?(?:辞退|辞了|辞掉|裁|开除|开了|解雇|劝退|优化)"
+DISMISSED_ONESELF = re.compile(r"(?:被|(?:让|叫|给)(?=单位|公司|厂里|厂子|老板|用人单位))(?:单位|公司|厂里|厂子|老板|用人单位)?(?:给)?"
+                               r"(?:辞退|辞了|辞掉|裁|开除|开了|解雇|劝退|优化)"
                                r"|把(?:我|俺)(?:给)?(?:辞|裁|开)|让我走|叫我走|不要我|老板不干了"
                                r"|(?:店|厂|厂子|公司|单位|饭店|饭馆|超市)(?:也)?(?:关了|关门了|倒闭了|黄了|破产了)")
 
