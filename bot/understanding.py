@@ -129,7 +129,7 @@ class _Matchers:
         for key, phrases in fact_phrases().items():
             self._add_group(key, [(key, phrases)])
         self.self_check = re.compile(vocab["self_check"])
-        self.pinyin_measures = [(lazy_pinyin(name), measure_id) for name, measure_id in measure_phrases().items()
+        self.pinyin_measures = [(_sounds(name), measure_id) for name, measure_id in measure_phrases().items()
                                 if len(name) >= MIN_PINYIN_SYLLABLES and re.fullmatch(r"[\u4e00-\u9fff]+", name)]
 
     def _add_group(self, group: str, labelled: List[Tuple[str, Dict[str, str]]]) -> None:
@@ -178,7 +178,7 @@ class _Matchers:
 
     def fuzzy_measures(self, text: str) -> List[Mention]:
         """Measure names written with the wrong characters but the right sound (稳钢返还, 事业金)."""
-        syllables = [lazy_pinyin(char)[0] if "\u4e00" <= char <= "\u9fff" else char for char in text]
+        syllables = _sounds(text)
         found = []
         for name_syllables, measure_id in self.pinyin_measures:
             size = len(name_syllables)
@@ -186,6 +186,21 @@ class _Matchers:
                 if syllables[start:start + size] == name_syllables:
                     found.append(Mention("measure", measure_id, start, start + size, text[start:start + size], True))
         return found
+
+
+# Sounds an input method confuses (失业经 for 失业金, 稳刚 for 稳岗): front and back nasals, flat and retroflex.
+FUZZY_SOUNDS = ((re.compile(r"(?<=[iea])ng$"), "n"), (re.compile(r"^([zcs])h"), r"\1"))
+
+
+def _sound(syllable: str) -> str:
+    for pattern, replacement in FUZZY_SOUNDS:
+        syllable = pattern.sub(replacement, syllable)
+    return syllable
+
+
+def _sounds(text: str) -> List[str]:
+    """One syllable per character (the character itself when it is not Chinese), as it sounds."""
+    return [_sound(lazy_pinyin(char)[0]) if "\u4e00" <= char <= "\u9fff" else char for char in text]
 
 
 @functools.lru_cache(maxsize=1)

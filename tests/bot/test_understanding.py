@@ -17,7 +17,8 @@ def parse(text):
     ("失业金怎么领", "unemployment_benefit"), ("稳岗补贴多少钱", "job_retention_refund"),
     ("留工补贴还有吗", "retention_training_subsidy"), ("失業金怎麼領", "unemployment_benefit"),
     ("穩崗返還", "job_retention_refund"), ("事业金怎么申请", "unemployment_benefit"),
-    ("稳钢返还在哪申请", "job_retention_refund"), ("养老保险费缓缴要什么材料", "pension_deferral"),
+    ("稳钢返还在哪申请", "job_retention_refund"), ("能领失业经不", "unemployment_benefit"),
+    ("稳刚返还能领吗", "job_retention_refund"), ("养老保险费缓缴要什么材料", "pension_deferral"),
     ("APP上怎么申请稳岗返还", "job_retention_refund"), ("一次性扩岗补助", "job_expansion_subsidy"),
 ])
 def test_named_measures(text, measure):
