@@ -110,7 +110,8 @@ def test_the_reader_is_never_trained_on_the_set_kept_for_the_final_score():
     [component] = [c for c in config["pipeline"] if c["name"].endswith("StatedFactClassifier")]
     sets = component["labelled_sets"]
     assert sets and all((SETS.parents[1] / path).exists() for path in sets)
-    assert not any(path.endswith(("heldout_dialogues_h.yml", "heldout_dialogues_i.yml", "heldout_dialogues_j.yml")) for path in sets)
+    assert not any(path.endswith(("heldout_dialogues_h.yml", "heldout_dialogues_i.yml", "heldout_dialogues_j.yml",
+                                             "heldout_dialogues_k.yml")) for path in sets)
 
 
 def test_a_count_of_people_says_nothing_of_who_asks(model):
