@@ -574,10 +574,9 @@ def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
     if context_measure and english_follow_up(message):
         return Decision("answer", context_measure, asked_aspect(message))
     ranking = ranked_by_situation(message, intent_ranking(message))
-    aspect = asked_aspect(message)
+    aspect, measures = asked_aspect(message), asked_measures(message)
     text = (message.get("text") or "").strip()
-    if context_measure and WHY.search(text) and not asked_measures(message) and aspect in (None, "overview", "conditions",
-                                                                                          "process"):
+    if context_measure and WHY.search(text) and not measures and aspect in (None, "overview", "conditions", "process"):
         # "为啥？我们也给他们交失业保险了啊", "条件都够了咋还说不确定": why the verdict is what it is — the
         # conditions, or, where the region has yet to set the procedure, the procedure.
         pending = kb().measure(context_measure).procedure_pending
@@ -587,7 +586,7 @@ def decide(message: Dict[str, Any], context_measure: Optional[str] = None,
         intent = ranking[0].get("name")
     return resolve(
         intent=intent, ranking=ranking,
-        measures=asked_measures(message), topics=entity_values(message, "topic"),
+        measures=measures, topics=entity_values(message, "topic"),
         aspect=aspect, out_of_scope_terms=entity_values(message, "out_of_scope"),
         self_check=bool(entity_values(message, "self_check")),
         context_measure=context_measure, context_aspect=context_aspect, text=text,
